@@ -1,0 +1,8 @@
+module github.com/flink-mesos/flink-mesos
+
+go 1.26.0
+
+require (
+	golang.org/x/sync v0.25.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
+)

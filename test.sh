@@ -1,0 +1,35 @@
+#!/bin/sh
+# The test suite: formatting, vet, generated code, race-enabled tests and a
+# short run of every fuzz target. FUZZTIME=1m ./test.sh fuzzes longer.
+set -eu
+cd "$(dirname "$0")"
+
+echo "== gofmt"
+bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go') | grep -v '\.pb\.go$' || true)
+if [ -n "$bad" ]; then
+	echo "gofmt would change:"; echo "$bad"; exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+if command -v protoc >/dev/null 2>&1; then
+	echo "== generated code is current"
+	go generate ./mesospb
+	git diff --exit-code -- mesospb || { echo "mesospb is stale: run go generate ./mesospb and commit"; exit 1; }
+else
+	echo "== skipping the generated-code check: protoc is not installed"
+fi
+
+echo "== go test -race"
+go test -race -count=1 ./...
+
+echo "== fuzz (${FUZZTIME:=10s} each)"
+for pkg in $(go list ./...); do
+	dir=$(go list -f '{{.Dir}}' "$pkg")
+	for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //'); do
+		echo "-- $pkg $target"
+		go test -run '^$' -fuzz "^$target\$" -fuzztime "$FUZZTIME" "$pkg"
+	done
+done
+echo "== all tests passed"
