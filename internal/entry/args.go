@@ -166,7 +166,13 @@ func Usage(w io.Writer, p Program) {
 		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(p.Summary))
 	}
 	fmt.Fprintln(w, "Options:")
-	for _, f := range append(append([]Flag{}, p.Flags...), commonFlags...) {
+	flags := append([]Flag{}, p.Flags...)
+	if p.RawArgs {
+		flags = append(flags, commonFlags[len(commonFlags)-2:]...) // --help, --version
+	} else {
+		flags = append(flags, commonFlags...)
+	}
+	for _, f := range flags {
 		left := strings.Join(f.Names, ", ")
 		if f.Arg != "" {
 			left += " " + f.Arg

@@ -49,6 +49,11 @@ type Program struct {
 	// OwnSignals leaves SIGTERM/SIGINT to Run: the context is then not
 	// cancelled by signals (the taskexecutor forwards them to its child).
 	OwnSignals bool
+	// RawArgs hands every argument to Run in Options.Args untouched; only a
+	// lone --help or --version as the first argument is handled here. For a
+	// binary whose command line is a machine-written contract (the
+	// taskexecutor), parsed by its own package.
+	RawArgs bool
 	// Footer is printed after the flag list in --help.
 	Footer string
 	Run    func(ctx context.Context, env *Env) error
@@ -110,7 +115,23 @@ func Main(p Program) {
 // Execute runs p and returns the exit code; it never calls os.Exit, so tests
 // can drive a whole binary in-process.
 func Execute(ctx context.Context, p Program, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	opts, help, showVersion, err := Parse(p, args)
+	var (
+		opts              Options
+		help, showVersion bool
+		err               error
+	)
+	if p.RawArgs {
+		opts.Values = map[string]string{}
+		if len(args) == 1 && (args[0] == "--help" || args[0] == "-h") {
+			help = true
+		} else if len(args) == 1 && args[0] == "--version" {
+			showVersion = true
+		} else {
+			opts.Args = args
+		}
+	} else {
+		opts, help, showVersion, err = Parse(p, args)
+	}
 	if err != nil {
 		var ue *UsageError
 		if errors.As(err, &ue) {
