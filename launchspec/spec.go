@@ -145,4 +145,3 @@ func Parse(args []string) (Spec, error) {
 	}
 	return s, nil
 }
-
