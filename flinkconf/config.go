@@ -80,7 +80,7 @@ func Load(dir string, overrides []KV) (*Config, error) {
 		if key == "" {
 			probs = append(probs, &KeyError{
 				Value: kv.Value, HasValue: true, Source: fmt.Sprintf("-D #%d", i+1),
-				Err:   newProblem(ErrSyntax, "the key is empty"), Allowed: "-D key=value",
+				Err: newProblem(ErrSyntax, "the key is empty"), Allowed: "-D key=value",
 			})
 			continue
 		}
