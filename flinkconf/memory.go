@@ -100,7 +100,11 @@ func (r *reader) rangeOf(minKey, maxKey, fracKey string) (rangeFraction, bool) {
 		return rangeFraction{}, false
 	}
 	if lo > hi {
-		r.rejectf(maxKey, ErrConflict, "", "is smaller than %s (%s)", minKey, fmtSize(lo))
+		if r.isSet(maxKey) || !r.isSet(minKey) {
+			r.rejectf(maxKey, ErrConflict, "", "is smaller than %s (%s)", minKey, fmtSize(lo))
+		} else {
+			r.rejectf(minKey, ErrConflict, "", "is larger than %s (%s)", maxKey, fmtSize(hi))
+		}
 		return rangeFraction{}, false
 	}
 	return rangeFraction{min: lo, max: hi, fraction: f}, true
@@ -172,7 +176,8 @@ func (r *reader) flinkFromProcess(process sized, meta int64, ov rangeFraction, k
 	}
 	overhead := ov.capped(rel)
 	if meta+overhead > process.bytes {
-		r.rejectf(process.key, ErrOutOfRange, "", "is smaller than JVM metaspace (%s, %s) plus JVM overhead (%s, %s..%s)", fmtSize(meta), k.metaspace, fmtSize(overhead), k.ovMin, k.ovMax)
+		r.rejectf(r.blame(process.key, k.metaspace, k.ovMin), ErrOutOfRange, "", "leaves no room: total process memory %s (%s) is smaller than JVM metaspace (%s, %s) plus JVM overhead (%s, %s..%s)",
+			fmtSize(process.bytes), process.key, fmtSize(meta), k.metaspace, fmtSize(overhead), k.ovMin, k.ovMax)
 		return 0, false
 	}
 	return process.bytes - meta - overhead, true
@@ -243,6 +248,17 @@ func (r *reader) taskManagerMemory() (int64, bool) {
 		Err:     newProblem(ErrRequired, "TaskManager memory is not configured"),
 		Allowed: fmt.Sprintf("set %s (e.g. 1728m) or %s, or both %s and %s", k.process, k.flink, keyTMTaskHeap, keyTMManaged)})
 	return 0, false
+}
+
+// blame picks the key a derived-size problem is reported on: the first of
+// keys the user set, so the message points at something they wrote.
+func (r *reader) blame(keys ...string) string {
+	for _, k := range keys {
+		if r.isSet(k) {
+			return k
+		}
+	}
+	return keys[0]
 }
 
 func anyBad(s ...sized) bool {
@@ -375,7 +391,7 @@ func (r *reader) jobManagerMemory() (int64, bool) {
 		return 0, false
 	}
 	if total <= off {
-		r.rejectf(process.key, ErrOutOfRange, "", "leaves %s of Flink memory, not more than %s (%s)", fmtSize(total), keyJMOffHeap, fmtSize(off))
+		r.rejectf(r.blame(process.key, keyJMOffHeap), ErrOutOfRange, "", "leaves no room: %s (%s) leaves %s of Flink memory, not more than %s (%s)", process.key, fmtSize(process.bytes), fmtSize(total), keyJMOffHeap, fmtSize(off))
 		return 0, false
 	}
 	return process.bytes, true

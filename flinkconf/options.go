@@ -225,6 +225,7 @@ func (c *Config) Options(env Env) (*Options, error) {
 	r := &reader{c: c, env: env.withDefaults()}
 	o := &Options{}
 	r.unknownKeys()
+	r.typeCheck()
 	r.deprecations()
 	r.framework(o)
 	r.taskManager(o)
@@ -237,9 +238,47 @@ func (c *Config) Options(env Env) (*Options, error) {
 	r.ignoredPorts()
 	o.Warnings = append(slices.Clone(c.warnings), r.warns...)
 	if len(r.probs) > 0 {
-		return nil, &ValidationError{Problems: r.probs}
+		return nil, &ValidationError{Problems: dedupe(r.probs)}
 	}
 	return o, nil
+}
+
+// typeCheck parses every set key by its type, used or not, so a bad value
+// is reported even where the option it belongs to does not apply.
+func (r *reader) typeCheck() {
+	for _, o := range registry {
+		if o.Prefix || !r.isSet(o.Key) {
+			continue
+		}
+		switch {
+		case o.Type == "memory size":
+			r.size(o.Key)
+		case o.Type == "float":
+			parse(r, o.Key, parseFloat32, "a number")
+		case o.Type == "double":
+			r.double(o.Key)
+		case strings.HasPrefix(o.Type, "int"):
+			r.integer(o.Key)
+		case o.Type == "boolean":
+			r.boolean(o.Key)
+		case o.Type == "duration":
+			r.duration(o.Key, 0)
+		}
+	}
+}
+
+// dedupe drops repeated reports of one problem (a key checked by its type
+// and again where it is used).
+func dedupe(probs []*KeyError) []*KeyError {
+	seen := map[string]bool{}
+	out := probs[:0:0]
+	for _, p := range probs {
+		if s := p.Error(); !seen[s] {
+			seen[s] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (r *reader) unknownKeys() {
