@@ -76,7 +76,7 @@ const (
 var registry = []option{
 	// Mesos master and framework.
 	opt(GroupFramework, f113, keyMaster, "string", "", "(none)", nil,
-		"Where the Mesos master is. Required unless the value is local or local[N]. Forms: host:port, http://host:port, https://host:port, mesos://host:port, a comma-separated list of these (tried in order), zk://[user:pass@]host:port[,host:port]/path or mesos://zk://..., file:///path (a file holding one of these, read at start-up), local or local[N] (an in-process master with N agents). Changed: Flink 1.13 took one master or zk:// through libmesos; lists, http(s):// and local are new."),
+		"Where the Mesos master is; required (local[N] runs one in-process). Forms: host:port, http://host:port, https://host:port, mesos://host:port, a comma-separated list of these (tried in order), zk://[user:pass@]host:port[,host:port]/path or mesos://zk://..., file:///path (a file holding one of these, read at start-up), local or local[N] (an in-process master with N agents). Changed: Flink 1.13 took one master or zk:// through libmesos; lists, http(s):// and local are new."),
 	opt(GroupFramework, added, keyMasterEncoding, "enum", "protobuf", "", nil,
 		"Encoding of the scheduler API calls and events: protobuf or json."),
 	opt(GroupFramework, added, keyMasterTLSCA, "path", "", "(system roots)", nil,
