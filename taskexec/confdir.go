@@ -2,14 +2,13 @@ package taskexec
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/flink-mesos/flink-mesos/flinkconf"
 	"github.com/flink-mesos/flink-mesos/launchspec"
 )
 
@@ -44,7 +43,7 @@ func writeConfDir(confDir, distConf string, served map[string]string) ([]launchs
 		}
 	}
 	if standard {
-		return nil, writeFile(filepath.Join(confDir, "config.yaml"), func(w io.Writer) error { return writeStandardYAML(w, served) })
+		return nil, writeFile(filepath.Join(confDir, "config.yaml"), func(w io.Writer) error { return flinkconf.WriteConfigYAML(w, served) })
 	}
 	var extra []launchspec.KV
 	legacy := map[string]string{}
@@ -55,40 +54,18 @@ func writeConfDir(confDir, distConf string, served map[string]string) ([]launchs
 			extra = append(extra, launchspec.KV{Key: k, Value: v})
 		}
 	}
-	return extra, writeFile(filepath.Join(confDir, "flink-conf.yaml"), func(w io.Writer) error { return writeLegacy(w, legacy) })
+	return extra, writeFile(filepath.Join(confDir, "flink-conf.yaml"), func(w io.Writer) error { return flinkconf.WriteFlinkConf(w, legacy) })
 }
 
 // legacyCanHold: Flink reads flink-conf.yaml line by line, cuts each line at
-// the first '#', splits at the first ": " and trims both sides, so a value
-// with '#', a line break or outer spaces cannot survive the file.
+// the first '#', splits at the first ": " and trims both sides, so an empty
+// value, or one with '#', a line break or outer spaces, cannot survive the
+// file (flinkconf.WriteFlinkConf refuses them); those go through -D.
 func legacyCanHold(k, v string) bool {
-	if strings.ContainsAny(k, "#\r\n") || strings.Contains(k, ": ") || strings.TrimSpace(k) != k {
+	if k == "" || strings.ContainsAny(k, "#\r\n") || strings.Contains(k, ": ") || strings.TrimSpace(k) != k {
 		return false
 	}
-	return !strings.ContainsAny(v, "#\r\n") && strings.TrimSpace(v) == v
-}
-
-func writeLegacy(w io.Writer, m map[string]string) error {
-	for _, k := range sortedKeys(m) {
-		if _, err := fmt.Fprintf(w, "%s: %s\n", k, m[k]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// writeStandardYAML writes one flat "key": "value" pair per line. A JSON
-// string is a valid YAML 1.2 double-quoted scalar, and Flink 1.19+ accepts
-// dotted keys at the top level as well as nested maps.
-func writeStandardYAML(w io.Writer, m map[string]string) error {
-	for _, k := range sortedKeys(m) {
-		kq, _ := json.Marshal(k)
-		vq, _ := json.Marshal(m[k])
-		if _, err := fmt.Fprintf(w, "%s: %s\n", kq, vq); err != nil {
-			return err
-		}
-	}
-	return nil
+	return v != "" && !strings.ContainsAny(v, "#\r\n") && strings.TrimSpace(v) == v
 }
 
 func writeFile(path string, fill func(io.Writer) error) error {

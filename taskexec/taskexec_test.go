@@ -129,13 +129,13 @@ func TestTaskManagerCommand(t *testing.T) {
 func TestStandardYAMLForNewFlink(t *testing.T) {
 	home := fakeFlink(t, "exit 0", true)
 	sandbox := t.TempDir()
-	os.WriteFile(filepath.Join(sandbox, "flink-conf.yaml"), []byte("a.b: x # not a comment in -D\n"), 0o644)
-	spec := launchspec.Spec{Role: launchspec.JobManager, Host: "h", ConfigFile: "flink-conf.yaml"}
+	os.WriteFile(filepath.Join(sandbox, "config.yaml"), []byte("a.b: \"x # not a comment in -D\"\n"), 0o644)
+	spec := launchspec.Spec{Role: launchspec.JobManager, Host: "h", ConfigFile: "config.yaml"}
 	if err := run(t, spec, env{"MESOS_SANDBOX": sandbox, "MESOS_TASK_ID": "jm", "FLINK_HOME": home}, nil); err != nil {
 		t.Fatal(err)
 	}
 	conf, _ := os.ReadFile(filepath.Join(sandbox, "flink-conf", "config.yaml"))
-	if !strings.Contains(string(conf), `"a.b": "x"`) {
+	if !strings.Contains(string(conf), `"a.b": "x # not a comment in -D"`) {
 		t.Fatalf("config.yaml is %q", conf)
 	}
 	if _, err := os.Stat(filepath.Join(sandbox, "flink-conf", "flink-conf.yaml")); err == nil {
