@@ -1,0 +1,18 @@
+package mesoshttp
+
+import (
+	"context"
+	"net"
+)
+
+// SetDial makes a Config dial through d (tests serve a fake master over
+// in-memory pipes inside synctest bubbles).
+func SetDial(cfg *Config, d func(ctx context.Context, network, addr string) (net.Conn, error)) {
+	cfg.dial = d
+}
+
+// Internal functions with their own table tests and fuzz targets.
+var (
+	ResolveLocation = resolveLocation
+	ParseMaster     = parseMaster
+)
