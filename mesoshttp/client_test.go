@@ -334,7 +334,9 @@ func TestSubscribeAnswers(t *testing.T) {
 			}
 		}
 	}
-	pb := func(ev *mesospb.Event) []byte { return recordio.AppendFrame(nil, encodeEvent(t, mesoshttp.Protobuf, ev)) }
+	pb := func(ev *mesospb.Event) []byte {
+		return recordio.AppendFrame(nil, encodeEvent(t, mesoshttp.Protobuf, ev))
+	}
 	subscribed := pb(&mesospb.Event{Type: mesospb.Event_SUBSCRIBED.Enum(), Subscribed: &mesospb.Event_Subscribed{FrameworkId: &mesospb.FrameworkID{Value: proto.String("fw-x")}}})
 	isAPI := func(status int) func(error) bool {
 		return func(err error) bool {
