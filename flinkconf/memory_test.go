@@ -37,6 +37,8 @@ func TestTaskManagerMemory(t *testing.T) {
 		{"fine-grained network outside range", map[string]string{"taskmanager.memory.task.heap.size": "512m", "taskmanager.memory.managed.size": "512m", "taskmanager.memory.flink.size": "4g"}, 0, flinkconf.ErrConflict, "of network memory, outside"},
 		{"legacy network buffers must match", map[string]string{"taskmanager.memory.task.heap.size": "512m", "taskmanager.memory.managed.size": "512m", "taskmanager.memory.flink.size": "1536m", "taskmanager.network.numberOfBuffers": "100"}, 0, flinkconf.ErrConflict, "taskmanager.network.numberOfBuffers"},
 		{"legacy network buffers sized", map[string]string{"taskmanager.memory.task.heap.size": "512m", "taskmanager.memory.managed.size": "512m", "taskmanager.network.numberOfBuffers": "4096"}, 1856, nil, ""},
+		{"below one MiB", map[string]string{"taskmanager.memory.process.size": "1000b", "taskmanager.memory.jvm-metaspace.size": "0", "taskmanager.memory.jvm-overhead.min": "0", "taskmanager.memory.jvm-overhead.max": "0",
+			"taskmanager.memory.framework.heap.size": "0", "taskmanager.memory.framework.off-heap.size": "0", "taskmanager.memory.network.min": "0"}, 0, flinkconf.ErrOutOfRange, "needs at least 1 MiB"},
 		{"negative legacy mb", map[string]string{"taskmanager.heap.mb": "-5"}, 0, flinkconf.ErrOutOfRange, "taskmanager.heap.mb \"-5\" (map): must be >= 0"},
 	}
 	for _, tt := range tests {

@@ -576,6 +576,7 @@ func (r *reader) taskManager(o *Options) {
 	}
 	if mem, ok := r.taskManagerMemory(); ok {
 		t.MemBytes, t.MemMiB = mem, mem>>20
+		r.atLeastOneMiB(mem, tmMemKeys)
 	}
 	t.Hostname = r.str(keyTasksHostname)
 	t.Cmd = r.command(keyTasksCmd)
@@ -652,6 +653,14 @@ func (r *reader) labels() []Label {
 	return ls
 }
 
+// atLeastOneMiB rejects a process smaller than the unit of the Mesos mem
+// resource.
+func (r *reader) atLeastOneMiB(mem int64, k memKeys) {
+	if mem < mib {
+		r.rejectf(r.blame(k.process, k.flink), ErrOutOfRange, "", "gives a process of %s; the Mesos mem resource needs at least 1 MiB", fmtSize(mem))
+	}
+}
+
 func (r *reader) jobManager(o *Options) {
 	j := &o.JobManager
 	cpus, ok := r.double(keyJobManagerCPUs)
@@ -663,6 +672,7 @@ func (r *reader) jobManager(o *Options) {
 	j.Cmd = r.command(keyJobManagerCmd)
 	if mem, ok := r.jobManagerMemory(); ok {
 		j.MemBytes, j.MemMiB = mem, mem>>20
+		r.atLeastOneMiB(mem, jmMemKeys)
 	}
 	j.Env = r.envMap(keyMasterEnv)
 }
@@ -723,11 +733,12 @@ func (r *reader) http(o *Options) {
 	port := r.intMin(keyArtifactPort, 0)
 	if port > 65535 {
 		r.rejectf(keyArtifactPort, ErrOutOfRange, "0..65535", "not a port number")
+		port = 0 // reported once, not again through the default address
 	}
 	r.boolean(keyArtifactSSL)
 	h.Address = r.str(keyHTTPAddress)
 	if h.Address == "" {
-		h.Address = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		h.Address = net.JoinHostPort("127.0.0.1", strconv.Itoa(max(port, 0)))
 	}
 	host, p, err := net.SplitHostPort(h.Address)
 	listenPort, perr := strconv.Atoi(p)

@@ -1,7 +1,6 @@
 package flinkconf
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -438,12 +437,4 @@ func sortedLabels(m map[string]string) []Label {
 		out = append(out, Label{Key: k, Value: m[k]})
 	}
 	return out
-}
-
-func quoteList(items []string) string {
-	q := make([]string, len(items))
-	for i, s := range items {
-		q[i] = fmt.Sprintf("%q", s)
-	}
-	return strings.Join(q, ", ")
 }
