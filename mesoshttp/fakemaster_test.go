@@ -272,6 +272,19 @@ func (m *fakeMaster) push(ev *mesospb.Event) {
 	st.out <- recordio.AppendFrame(nil, encodeEvent(m.t, st.enc, ev))
 }
 
+// tryPush is push for goroutines other than the test's: it reports
+// whether there was a live stream.
+func (m *fakeMaster) tryPush(ev *mesospb.Event) bool {
+	m.mu.Lock()
+	st := m.cur
+	m.mu.Unlock()
+	if st == nil {
+		return false
+	}
+	st.out <- recordio.AppendFrame(nil, encodeEvent(m.t, st.enc, ev))
+	return true
+}
+
 // pushRaw writes bytes on the live stream as they are.
 func (m *fakeMaster) pushRaw(b []byte) {
 	m.t.Helper()
@@ -392,7 +405,14 @@ const waitFor = 10 * time.Second
 // next returns the next notification, which must be a T.
 func next[T mesoshttp.Notification](t testing.TB, ch <-chan mesoshttp.Notification) T {
 	t.Helper()
-	timer := time.NewTimer(waitFor)
+	return nextWithin[T](t, ch, waitFor)
+}
+
+// nextWithin is next with a limit of d (on a synctest bubble's clock, the
+// limit must exceed the fake time the notification takes).
+func nextWithin[T mesoshttp.Notification](t testing.TB, ch <-chan mesoshttp.Notification, d time.Duration) T {
+	t.Helper()
+	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
 	case n, ok := <-ch:
@@ -405,7 +425,7 @@ func next[T mesoshttp.Notification](t testing.TB, ch <-chan mesoshttp.Notificati
 		}
 		return got
 	case <-timer.C:
-		t.Fatalf("no notification within %v, want %T", waitFor, *new(T))
+		t.Fatalf("no notification within %v, want %T", d, *new(T))
 	}
 	panic("unreachable")
 }
