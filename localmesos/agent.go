@@ -35,9 +35,9 @@ const (
 type AgentState string
 
 const (
-	AgentRegistered  AgentState = "registered"
+	AgentRegistered    AgentState = "registered"
 	AgentIsUnreachable AgentState = "unreachable"
-	AgentIsGone      AgentState = "gone"
+	AgentIsGone        AgentState = "gone"
 )
 
 // AgentInfo describes an agent.

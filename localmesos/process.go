@@ -108,7 +108,9 @@ func (s *state) startProcess(t *task) {
 func (p *process) run(ctx context.Context, t *task, spec processSpec, containerID string) {
 	m := p.m
 	if err := os.MkdirAll(spec.sandbox, 0o755); err != nil {
-		m.post(func(s *state) { s.launchFailed(t, p, "Failed to launch container: Failed to create sandbox: "+err.Error()) })
+		m.post(func(s *state) {
+			s.launchFailed(t, p, "Failed to launch container: Failed to create sandbox: "+err.Error())
+		})
 		return
 	}
 	stdout, err1 := os.OpenFile(filepath.Join(spec.sandbox, "stdout"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)

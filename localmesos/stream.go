@@ -21,11 +21,11 @@ type stream struct {
 
 	// mu guards the following: the hand-over between the loop (producer)
 	// and the handler goroutine (consumer).
-	mu        sync.Mutex
-	queue     [][]byte
-	state     streamState
-	beating   bool // periodic heartbeats started
-	wake      chan struct{}
+	mu      sync.Mutex
+	queue   [][]byte
+	state   streamState
+	beating bool // periodic heartbeats started
+	wake    chan struct{}
 }
 
 type streamState int

@@ -44,25 +44,25 @@ type TaskInfo struct {
 // task is one task ID of one framework: its launch, its life on the agent
 // and the agent's status update stream for it.
 type task struct {
-	seq      int
-	id       string
-	fw       *framework
-	agent    *agent
-	info     *mesospb.TaskInfo // as launched, allocation injected
-	sent     *mesospb.TaskInfo // as the scheduler sent it
-	launches int
-	role     string
-	res      resources // the task's and its new executor's resources
-	released bool      // res has gone back to the agent
-	executor string    // executor ID (the task ID for command tasks)
-	custom   bool      // runs under a custom executor
+	seq       int
+	id        string
+	fw        *framework
+	agent     *agent
+	info      *mesospb.TaskInfo // as launched, allocation injected
+	sent      *mesospb.TaskInfo // as the scheduler sent it
+	launches  int
+	role      string
+	res       resources // the task's and its new executor's resources
+	released  bool      // res has gone back to the agent
+	executor  string    // executor ID (the task ID for command tasks)
+	custom    bool      // runs under a custom executor
 	container string
 
-	live        bool              // in fw.tasks
-	masterState mesospb.TaskState // the master's task state
-	agentState  mesospb.TaskState // the agent's latest state
-	sentState   *mesospb.TaskState
-	sentUUID    []byte
+	live            bool              // in fw.tasks
+	masterState     mesospb.TaskState // the master's task state
+	agentState      mesospb.TaskState // the agent's latest state
+	sentState       *mesospb.TaskState
+	sentUUID        []byte
 	containerStatus *mesospb.ContainerStatus
 
 	// The agent's status update stream: pending[0] is in flight.

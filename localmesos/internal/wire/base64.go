@@ -55,7 +55,6 @@ func Base64Decode(s string) ([]byte, error) {
 	return out, nil
 }
 
-
 // base64Encode is standard base64 with padding, as stout's base64::encode.
 func base64Encode(dst, b []byte) []byte {
 	return base64.StdEncoding.AppendEncode(dst, b)
