@@ -275,4 +275,3 @@ func TestLoadTLSErrors(t *testing.T) {
 		})
 	}
 }
-
