@@ -1,0 +1,313 @@
+package offers
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// sources are the usable resources of one bin in the order they are handed
+// out: reserved before unreserved (as Flink's MesosResourceAllocation did),
+// then by offer ID and position in the offer; ports lowest first within a
+// resource.
+type sources struct {
+	scalar   [][]scalarSrc // per dimension
+	next     []int         // per dimension: the first source with something left
+	ports    []portsSrc
+	nextPort int
+}
+
+type scalarSrc struct {
+	offer, res int32
+	left       int64
+}
+
+type portsSrc struct {
+	offer, res int32
+	ranges     []Range // what is left, sorted
+}
+
+func (p *planner) sourcesOf(b int32) *sources {
+	src := &sources{scalar: make([][]scalarSrc, p.nd), next: make([]int, p.nd)}
+	bn := &p.bins[b]
+	for _, reserved := range [2]bool{true, false} {
+		for i := bn.first; i >= 0; i = p.offerNext[i] {
+			o := &p.in.Offers[i]
+			for j := range o.Resources {
+				r := &o.Resources[j]
+				if (r.Reservation != "") != reserved {
+					continue
+				}
+				d, ports := p.slot(r, bn.role)
+				switch {
+				case d >= 0:
+					if m := toMilli(r.Scalar); m > 0 {
+						src.scalar[d] = append(src.scalar[d], scalarSrc{i, int32(j), m})
+					}
+				case ports && len(r.Ranges) > 0:
+					rs := slices.Clone(r.Ranges)
+					slices.SortFunc(rs, func(x, y Range) int { return cmpU64(x.Begin, y.Begin) })
+					src.ports = append(src.ports, portsSrc{i, int32(j), rs})
+				}
+			}
+		}
+	}
+	return src
+}
+
+// slabs hold the pieces, ranges and ports of all placements, so that a
+// plan of thousands of tasks is a handful of allocations. Every placement
+// gets a full slice expression, so appending to one never touches another.
+type slabs struct {
+	pieces []Piece
+	ranges []Range
+	ports  []uint64
+}
+
+// take cuts one task of class cl out of a bin's sources. The state said it
+// fits, so the sources hold enough.
+func (p *planner) take(src *sources, cl *class, id string, sl *slabs) Placement {
+	offers := p.in.Offers
+	start := len(sl.pieces)
+	for _, d := range cl.need {
+		want := cl.demand[d]
+		for want > 0 {
+			sc := &src.scalar[d][src.next[d]]
+			t := min(sc.left, want)
+			sc.left -= t
+			want -= t
+			sl.pieces = append(sl.pieces, Piece{OfferID: offers[sc.offer].ID, Index: int(sc.res), Name: p.dims[d], Scalar: fromMilli(t)})
+			p.offerUsed[sc.offer] = true
+			if sc.left == 0 {
+				src.next[d]++
+			}
+		}
+	}
+	pl := Placement{TaskID: id}
+	if cl.ports > 0 {
+		portStart := len(sl.ports)
+		want := uint64(cl.ports)
+		for want > 0 {
+			ps := &src.ports[src.nextPort]
+			rangeStart := len(sl.ranges)
+			for want > 0 && len(ps.ranges) > 0 {
+				r := &ps.ranges[0]
+				n := want
+				if span := r.End - r.Begin; want-1 >= span {
+					n = span + 1 // the whole range; want is small, so this cannot wrap
+				}
+				last := r.Begin + n - 1
+				if k := len(sl.ranges); k > rangeStart && sl.ranges[k-1].End+1 == r.Begin {
+					sl.ranges[k-1].End = last
+				} else {
+					sl.ranges = append(sl.ranges, Range{r.Begin, last})
+				}
+				for port := r.Begin; ; port++ {
+					sl.ports = append(sl.ports, port)
+					if port == last {
+						break
+					}
+				}
+				want -= n
+				if last == r.End {
+					ps.ranges = ps.ranges[1:]
+				} else {
+					r.Begin = last + 1
+				}
+			}
+			if end := len(sl.ranges); end > rangeStart {
+				sl.pieces = append(sl.pieces, Piece{
+					OfferID: offers[ps.offer].ID, Index: int(ps.res), Name: namePorts,
+					Ranges: sl.ranges[rangeStart:end:end],
+				})
+				p.offerUsed[ps.offer] = true
+			}
+			if len(ps.ranges) == 0 {
+				src.nextPort++
+			}
+		}
+		pl.Ports = sl.ports[portStart:len(sl.ports):len(sl.ports)]
+	}
+	pl.Resources = sl.pieces[start:len(sl.pieces):len(sl.pieces)]
+	return pl
+}
+
+func (p *planner) assemble(s *state) Plan {
+	var plan Plan
+	offers := p.in.Offers
+	tasks := p.in.Tasks
+	p.offerUsed = make([]bool, len(offers))
+
+	var sl slabs
+	var pieces, ports int64
+	for _, a := range s.allocs {
+		cl := &p.classes[a.class]
+		pieces += a.n * int64(len(cl.need)+1)
+		ports += a.n * cl.ports
+	}
+	sl.pieces = make([]Piece, 0, pieces)
+	sl.ports = make([]uint64, 0, ports)
+
+	launchOf := make(map[int32]int, len(s.open))
+	srcs := make(map[int32]*sources, len(s.open))
+	cursor := make([]int, len(p.classes))
+	for _, a := range s.allocs {
+		li, ok := launchOf[a.bin]
+		if !ok {
+			bn := &p.bins[a.bin]
+			li = len(plan.Launches)
+			launchOf[a.bin] = li
+			plan.Launches = append(plan.Launches, Launch{AgentID: bn.agentID, Hostname: bn.host, Role: bn.role})
+			srcs[a.bin] = p.sourcesOf(a.bin)
+		}
+		cl := &p.classes[a.class]
+		for range a.n {
+			t := cl.tasks[cursor[a.class]]
+			cursor[a.class]++
+			plan.Launches[li].Tasks = append(plan.Launches[li].Tasks, p.take(srcs[a.bin], cl, tasks[t].ID, &sl))
+		}
+	}
+	for b, li := range launchOf {
+		for i := p.bins[b].first; i >= 0; i = p.offerNext[i] {
+			if p.offerUsed[i] {
+				plan.Launches[li].OfferIDs = append(plan.Launches[li].OfferIDs, offers[i].ID)
+			}
+		}
+	}
+	slices.SortFunc(plan.Launches, func(x, y Launch) int {
+		if c := strings.Compare(x.Hostname, y.Hostname); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.AgentID, y.AgentID); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Role, y.Role)
+	})
+
+	for i := range offers {
+		if p.offerUsed[i] || offers[i].ID == "" || (p.dupOffer != nil && p.dupOffer[i]) {
+			continue
+		}
+		plan.Declines = append(plan.Declines, offers[i].ID)
+	}
+
+	issues := p.invalid
+	for k := range p.classes {
+		cl := &p.classes[k]
+		if cursor[k] == len(cl.tasks) {
+			continue
+		}
+		why := p.why(s, int32(k))
+		for _, t := range cl.tasks[cursor[k]:] {
+			issues = append(issues, taskIssue{int(t), why})
+		}
+	}
+	slices.SortFunc(issues, func(x, y taskIssue) int { return x.at - y.at })
+	for _, is := range issues {
+		plan.Unplaced = append(plan.Unplaced, Unplaced{TaskID: tasks[is.at].ID, Reason: is.err})
+	}
+
+	slices.SortFunc(p.bad, func(x, y offerIssue) int { return x.at - y.at })
+	for _, b := range p.bad {
+		plan.BadOffers = append(plan.BadOffers, b.err)
+	}
+	return plan
+}
+
+// why explains why tasks of class k are left over in the final state s.
+func (p *planner) why(s *state, k int32) error {
+	cl := &p.classes[k]
+	if len(p.in.Offers) == 0 {
+		return &reason{ErrNoOffers, "no offers"}
+	}
+	if len(p.bins) == 0 {
+		return &reason{ErrNoOffers, fmt.Sprintf("none of the %d offers is valid and for a role of this framework (%s)",
+			len(p.in.Offers), strings.Join(p.roles, ", "))}
+	}
+	someEligible := false
+	for b := range int32(len(p.bins)) {
+		if p.eligible(k, b) {
+			someEligible = true
+			break
+		}
+	}
+	if !someEligible {
+		for _, c := range cl.cons {
+			sat := false
+			for b := range int32(len(p.bins)) {
+				if p.satisfies(b, c) {
+					sat = true
+					break
+				}
+			}
+			if !sat {
+				return &reason{ErrConstraint, "no agent satisfies constraint " + c.String()}
+			}
+		}
+		all := make([]string, len(cl.cons))
+		for i, c := range cl.cons {
+			all[i] = c.String()
+		}
+		return &reason{ErrConstraint, "no agent satisfies all of " + strings.Join(all, ", ")}
+	}
+
+	most := make([]int64, p.nd)
+	mostInit := make([]int64, p.nd)
+	var mostPorts, mostInitPorts int64
+	roomy := false
+	for b := range int32(len(p.bins)) {
+		if !p.eligible(k, b) {
+			continue
+		}
+		if cl.maxPerHost > 0 && s.counts[hostGroup{p.hostOf[b], cl.group}] >= cl.maxPerHost {
+			continue
+		}
+		roomy = true
+		for _, d := range cl.need {
+			most[d] = max(most[d], s.free[int(b)*p.nd+d])
+			mostInit[d] = max(mostInit[d], p.init[int(b)*p.nd+d])
+		}
+		mostPorts = max(mostPorts, s.ports[b])
+		mostInitPorts = max(mostInitPorts, p.initPorts[b])
+	}
+	if !roomy {
+		return &reason{ErrMaxPerHost, fmt.Sprintf("max %d per host reached on every agent", cl.maxPerHost)}
+	}
+	short := func(needs, has string, enoughAtFirst bool) error {
+		text := "needs " + needs + ", the largest offer has " + has
+		if enoughAtFirst {
+			text += " left after the other placements of this plan"
+		}
+		return &reason{ErrInsufficient, text}
+	}
+	var wants []string
+	for _, d := range cl.need {
+		if cl.demand[d] > most[d] {
+			return short(p.amount(d, cl.demand[d]), p.held(d, most[d]), mostInit[d] >= cl.demand[d])
+		}
+		wants = append(wants, p.amount(d, cl.demand[d]))
+	}
+	if cl.ports > 0 {
+		if cl.ports > mostPorts {
+			return short(fmt.Sprintf("%d ports", cl.ports), fmt.Sprintf("%d ports", mostPorts), mostInitPorts >= cl.ports)
+		}
+		wants = append(wants, fmt.Sprintf("%d ports", cl.ports))
+	}
+	return &reason{ErrInsufficient, "needs " + strings.Join(wants, ", ") + " on one agent, and no offer has all of them at once"}
+}
+
+// amount is a demand as people say it: "4096 MB mem", "2 cpus".
+func (p *planner) amount(d int, m int64) string {
+	if n := p.dims[d]; n == nameMem || n == nameDisk {
+		return fmtMilli(m) + " MB " + n
+	}
+	return fmtMilli(m) + " " + p.dims[d]
+}
+
+// held is what an offer has of a dimension: "2048 MB", "1.5 cpus".
+func (p *planner) held(d int, m int64) string {
+	if n := p.dims[d]; n == nameMem || n == nameDisk {
+		return fmtMilli(m) + " MB"
+	}
+	return fmtMilli(m) + " " + p.dims[d]
+}

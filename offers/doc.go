@@ -1,0 +1,104 @@
+// Package offers decides where pending tasks run: given the Mesos offers in
+// hand and the tasks waiting, Place returns which task goes on which offers
+// with exactly which resources and port numbers, which offers to decline,
+// and why each task it could not place stays unplaced. It does no I/O and
+// keeps no state; the same input always gives the same plan.
+//
+// # Inputs
+//
+// An Offer is converted from Mesos by FromMesos (the only code that knows
+// the protobuf types, in mesos.go); a Task says what it needs: cpus, mem and
+// disk in MB, gpus, other named scalars (e.g. "network"), a number of
+// ports, hard host-attribute constraints and a maximum per host for its
+// group. Running says how many tasks of each group already run on each
+// host. Roles are the framework's roles.
+//
+// # What may be used
+//
+// Offers of one agent are combined, but only offers of the same allocation
+// role (Offer.Role, allocation_info.role): Mesos refuses an ACCEPT that
+// mixes agents or roles, so a task never spans either. Offers for a role the
+// framework does not have are declined. A resource is usable if it is
+// unreserved or reserved to a role the allocation role may use (that role
+// or an ancestor of it, Mesos' Resources::isAllocatableTo); without an
+// allocation role, any of the framework's roles counts. Revocable and
+// shared resources are never used, nor disks with a source (MOUNT, PATH,
+// ...) or a persistence: only plain disk is split.
+//
+// Scalars are counted as Mesos counts them, in fixed point with three
+// decimals (thousandths, rounded half away from zero), so comparisons are
+// exact and every amount handed out is a multiple of 0.001. Amounts must
+// be finite, non-negative and at most MaxScalar.
+//
+// # Strategies
+//
+// Tasks with equal needs (demand, ports, group, constraints, limit) form a
+// class and are placed together. Classes go largest first, where size is a
+// task's largest share of what all offers together have in any resource;
+// tasks of a class go in input order.
+//
+// Both strategies rank agents by one scale-free score, the fullness after
+// n more tasks of the class: the mean, over cpus, mem and every resource
+// the class asks for, of used/offered for that agent, in [0, 1].
+//
+// Binpack (the default) wants the fewest agents. A class first tops up
+// the agents the plan already uses, fullest after the top-up first; then
+// it opens new agents, those that fit the most tasks of the class first
+// (a whole agent's worth in one step), the fullest afterwards among
+// equals, and for the last, partial agent the one the remaining tasks fill
+// best. With more than one class, Place also computes first-fit
+// decreasing (classes largest first, every task on the first agent by
+// hostname, agent ID and role that fits it) and keeps that plan if it
+// places more tasks, or as many on fewer agents. So binpack never places
+// fewer tasks than FFD, nor uses more agents for as many. For a single
+// class the main packer is already optimal and FFD is skipped.
+//
+// Spread puts one task at a time on the agent with the fewest tasks of the
+// task's group on that host (counting Running), then the least full after
+// the task: the same score with the sign flipped.
+//
+// In both, a task without GPUs tries agents that offer no GPUs before
+// agents that do (Mesos' advice for GPU_RESOURCES frameworks), and the
+// last tie-break is hostname, agent ID and role, so the agents chosen do
+// not depend on the order offers come in.
+//
+// # Constraints
+//
+// A Constraint holds if the agent has an attribute of that name whose
+// text (see Attribute) equals the value; scalar attributes also match a
+// value equal as a number ("2" and "2.0"). The name HOSTNAME means the
+// agent's hostname. A missing attribute does not hold. These are the rules
+// of Fenzo's HostAttrValueConstraint, which Flink 1.13 used for
+// mesos.constraints.hard.hostattribute, plus the numeric comparison. A
+// task with MaxPerHost n goes only to hosts with fewer than n tasks of its
+// group, counting Running and this plan.
+//
+// # Output
+//
+// A Launch is one agent and allocation role: the offers that contributed
+// and the tasks, each with Pieces in TaskInfo order (cpus, gpus, mem, disk,
+// other scalars by name, ports) and its ports in request order. Reserved
+// resources are handed out before unreserved ones, then by offer ID and
+// position, and ports lowest first within a resource; no port is handed out
+// twice on an agent. TaskResources turns a Placement into the exact Mesos
+// resources, copying the source resource's allocation_info, reservations,
+// role and reservation, disk, revocable, shared and provider_id.
+//
+// Every valid offer is either in one Launch or in Declines; an offer of a
+// used agent that contributed nothing is declined. A malformed offer (a
+// negative or NaN scalar, a range such as 32000-31000, overlapping ranges,
+// ports overlapping another offer of the agent, a repeated ID) is reported
+// in BadOffers with an *OfferError naming the offer, resource and value, and
+// is declined; the other offers are used as usual. A malformed task (a
+// bad amount, no resources at all, an empty constraint, a repeated ID) is
+// reported in Unplaced with a *TaskError. Lists are deterministic: Launches
+// by hostname, agent ID and role; Declines, Unplaced and BadOffers in input
+// order.
+//
+// # Cost
+//
+// Place takes time linear in offers and tasks per class, plus log factors:
+// grouping uses a hash index, the best agent comes off a heap, and a whole
+// agent's worth of a class is placed in one step. With several classes the
+// FFD candidate sorts the agents once.
+package offers

@@ -1,0 +1,92 @@
+package offers
+
+import "hash/maphash"
+
+// index maps strings to positions in a caller's slice. It is an
+// open-addressing table because placement on ten thousand offers has to
+// group them by agent in a fraction of a millisecond; a Go map with string
+// keys costs several times more here. The hash seed is random, but nothing
+// about the table's layout reaches the plan.
+type index struct {
+	seed  maphash.Seed
+	mask  uint64
+	slots []int32 // 1 + position; 0 is empty
+}
+
+func newIndex(n int) *index {
+	size := 8
+	for size < 2*n {
+		size <<= 1
+	}
+	return &index{seed: maphash.MakeSeed(), mask: uint64(size - 1), slots: make([]int32, size)}
+}
+
+// add returns the position already stored under key, or stores pos and
+// returns -1. keyAt gives the key of a stored position.
+func (x *index) add(key string, pos int32, keyAt func(int32) string) int32 {
+	for i := maphash.String(x.seed, key) & x.mask; ; i = (i + 1) & x.mask {
+		s := x.slots[i]
+		if s == 0 {
+			x.slots[i] = pos + 1
+			return -1
+		}
+		if keyAt(s-1) == key {
+			return s - 1
+		}
+	}
+}
+
+// get returns the position stored under key, or -1.
+func (x *index) get(key string, keyAt func(int32) string) int32 {
+	for i := maphash.String(x.seed, key) & x.mask; ; i = (i + 1) & x.mask {
+		s := x.slots[i]
+		if s == 0 {
+			return -1
+		}
+		if keyAt(s-1) == key {
+			return s - 1
+		}
+	}
+}
+
+// heap is a binary heap with the best element (by better) on top.
+type heap[T any] struct {
+	items  []T
+	better func(a, b T) bool
+}
+
+func (h *heap[T]) init() {
+	for i := len(h.items)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+func (h *heap[T]) pop() {
+	n := len(h.items) - 1
+	h.items[0] = h.items[n]
+	h.items = h.items[:n]
+	if n > 0 {
+		h.down(0)
+	}
+}
+
+// fixTop restores the order after the top element got worse.
+func (h *heap[T]) fixTop() { h.down(0) }
+
+func (h *heap[T]) down(i int) {
+	n := len(h.items)
+	for {
+		best := i
+		if l := 2*i + 1; l < n && h.better(h.items[l], h.items[best]) {
+			best = l
+		}
+		if r := 2*i + 2; r < n && h.better(h.items[r], h.items[best]) {
+			best = r
+		}
+		if best == i {
+			return
+		}
+		h.items[i], h.items[best] = h.items[best], h.items[i]
+		i = best
+	}
+}
