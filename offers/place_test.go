@@ -192,8 +192,8 @@ func TestMaxPerHost(t *testing.T) {
 			want:   "a1:1 a3:1", unplaced: 1,
 		},
 		{
-			name:   "spread too",
-			offers: []offers.Offer{offer("o1", "a1", "h1", cpus(8), mem(8192)), offer("o2", "a2", "h1", cpus(8), mem(8192)), offer("o3", "a3", "h3", cpus(8), mem(8192))},
+			name:     "spread too",
+			offers:   []offers.Offer{offer("o1", "a1", "h1", cpus(8), mem(8192)), offer("o2", "a2", "h1", cpus(8), mem(8192)), offer("o3", "a3", "h3", cpus(8), mem(8192))},
 			strategy: offers.Spread,
 			want:     "a1:1 a3:1", unplaced: 1,
 		},
