@@ -122,35 +122,35 @@ func Open(dir string, opts Options) (*FileStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hastore: open: %w", err)
 	}
+	opened := false
+	defer func() {
+		if !opened {
+			lf.Close()
+		}
+	}()
 	busy, err := tryLock(lf)
 	if err != nil {
-		lf.Close()
 		return nil, fmt.Errorf("hastore: open: cannot lock %s (on NFS, locks need NFSv4, or NFSv3 with lockd running and no \"nolock\" option): %w", lockPath, err)
 	}
 	if busy {
-		lf.Close()
 		h, herr := readHolder(lockPath)
 		return nil, &LockedError{Path: lockPath, Holder: h, HolderErr: herr}
 	}
 	s := &FileStore{dir: dir, log: log, fence: opts.Fence, lock: lf, files: map[uint64]*genFile{}}
 	if err := s.writeHolder(now()); err != nil {
-		lf.Close()
 		return nil, fmt.Errorf("hastore: open: write the holder into %s: %w", lockPath, err)
 	}
 	// LOCK may be new.
 	if err := syncDir(dir); err != nil {
-		lf.Close()
 		return nil, fmt.Errorf("hastore: open: %w", err)
 	}
 	l, err := s.list()
 	if err != nil {
-		lf.Close()
 		return nil, err
 	}
 	for _, e := range l.ours {
 		if e.kind == kindTmp {
 			if err := os.Remove(filepath.Join(dir, e.name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				lf.Close()
 				return nil, fmt.Errorf("hastore: open: remove the temporary file of an interrupted write: %w", err)
 			}
 			log.Info("removed the temporary file of an interrupted write", logKeyFile, e.name)
@@ -160,6 +160,7 @@ func Open(dir string, opts Options) (*FileStore, error) {
 		log.Warn("ignoring a file that is not a checkpoint", logKeyFile, name)
 	}
 	s.index(l)
+	opened = true
 	return s, nil
 }
 
@@ -305,9 +306,8 @@ func readFile(path string, g uint64) (State, *FileError) {
 		return State{}, &FileError{Path: path, Err: err}
 	}
 	defer f.Close()
-	p, err := readRecord(f, g)
-	if err != nil {
-		ferr := err.(*FileError)
+	p, ferr := readRecord(f, g)
+	if ferr != nil {
 		ferr.Path = path
 		return State{}, ferr
 	}
@@ -488,16 +488,13 @@ func (s *FileStore) publish(gen uint64, rec []byte) error {
 	return nil
 }
 
-// prune keeps the newest keepGood good generations up to newGen, deletes
+// prune keeps the newest keepGood good generations, newGen first, deletes
 // older good ones and moves bad ones aside, now that a good state is on top.
 // Failures are logged: the new generation is already durable, and the next
 // Save tries again.
 func (s *FileStore) prune(newGen uint64) {
 	good := 0
 	for _, g := range s.gensNewestFirst() {
-		if g > newGen {
-			continue
-		}
 		gf := s.files[g]
 		if gf.status == statusUnknown {
 			s.read(g)

@@ -40,8 +40,8 @@ func appendRecord(dst []byte, gen uint64, p []byte) []byte {
 
 // readRecord reads one checkpoint file from r and returns its payload,
 // checked against every header field and against wantGen, the generation in
-// the file's name. Errors are a *FileError without Path.
-func readRecord(r io.Reader, wantGen uint64) ([]byte, error) {
+// the file's name. Errors have no Path.
+func readRecord(r io.Reader, wantGen uint64) ([]byte, *FileError) {
 	var h [headerSize]byte
 	n, err := io.ReadFull(r, h[:])
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
@@ -78,7 +78,7 @@ func readRecord(r io.Reader, wantGen uint64) ([]byte, error) {
 // checkHeader checks the n bytes of header there are, in the order that
 // tells damage from a newer writer: magic, version, header checksum, then the
 // fields it protects.
-func checkHeader(h []byte, wantGen uint64) error {
+func checkHeader(h []byte, wantGen uint64) *FileError {
 	if len(h) == 0 {
 		return &FileError{Err: ErrEmpty}
 	}
