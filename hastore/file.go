@@ -54,7 +54,7 @@ type FileStore struct {
 
 	// fault, set only by tests, runs before each step of a write and fails
 	// the step, without running it, if it returns an error. op is one of
-	// "write", "fsync", "close", "rename", "fsync-dir" or "remove".
+	// "read", "write", "fsync", "close", "rename", "fsync-dir" or "remove".
 	fault func(op, path string) error
 
 	mu sync.Mutex
@@ -285,7 +285,14 @@ func (s *FileStore) gensNewestFirst() []uint64 {
 // read reads generation g from disk and records its status.
 func (s *FileStore) read(g uint64) (State, *FileError) {
 	gf := s.files[g]
-	st, ferr := readFile(filepath.Join(s.dir, genName(g)), g)
+	path := filepath.Join(s.dir, genName(g))
+	var st State
+	var ferr *FileError
+	if err := s.do("read", path, func() error { return nil }); err != nil {
+		ferr = &FileError{Path: path, Err: err}
+	} else {
+		st, ferr = readFile(path, g)
+	}
 	if ferr != nil {
 		*gf = genFile{status: statusBad, err: ferr}
 		return State{}, ferr
@@ -414,7 +421,9 @@ func (s *FileStore) checkTop() error {
 	var damaged []*FileError
 	for _, g := range s.gensNewestFirst() {
 		gf := s.files[g]
-		if gf.status == statusUnknown {
+		// An I/O error may have passed: read again rather than refuse on
+		// what an earlier Load saw.
+		if gf.status == statusUnknown || (gf.status == statusBad && !gf.err.content()) {
 			s.read(g)
 		}
 		switch {

@@ -314,6 +314,33 @@ func TestLoadRefusesWhatItMustNotSkip(t *testing.T) {
 	}
 }
 
+// An I/O error says nothing about the file: no fallback to an older state.
+func TestLoadStopsAtAnIOError(t *testing.T) {
+	dir := t.TempDir()
+	twoGenerations(t, dir)
+	s := mustOpen(t, dir, hastore.Options{})
+	newest := filepath.Join(dir, genName(2))
+	hastore.SetFault(s, func(op, path string) error {
+		if op == "read" && path == newest {
+			return syscall.EIO
+		}
+		return nil
+	})
+	_, err := s.Load()
+	if !errors.Is(err, syscall.EIO) || errors.Is(err, hastore.ErrUnreadable) || !strings.Contains(err.Error(), newest) {
+		t.Fatalf("Load: got %v, want EIO naming %s", err, newest)
+	}
+	if err := s.Save(sampleState(3)); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("Save: got %v, want EIO", err)
+	}
+	if got, want := names(t, dir), []string{"LOCK", genName(1), genName(2)}; !slices.Equal(got, want) {
+		t.Errorf("directory: got %q, want %q", got, want)
+	}
+	hastore.SetFault(s, nil)
+	mustSave(t, s, sampleState(3)) // without a new Load: the error has passed
+	checkState(t, "Load once the disk reads again", mustLoad(t, s), sampleState(3))
+}
+
 func TestSaveRefusesWithoutALoadToo(t *testing.T) {
 	dir := t.TempDir()
 	twoGenerations(t, dir)
