@@ -129,6 +129,8 @@ func TestFromMesosErrors(t *testing.T) {
 		{"scalar without value", mOffer("O1", "S1", "h", with(mScalar("cpus", 1), func(r *mesospb.Resource) { r.Scalar = nil })), `resource "cpus"`, "", "needs a scalar value"},
 		{"scalar with ranges", mOffer("O1", "S1", "h", with(mScalar("cpus", 1), func(r *mesospb.Resource) { r.Ranges = &mesospb.Value_Ranges{} })), `resource "cpus"`, "", "and nothing else"},
 		{"range without end", mOffer("O1", "S1", "h", with(mRanges("ports", [2]uint64{1, 2}), func(r *mesospb.Resource) { r.Ranges.Range[0].End = nil })), `resource "ports"`, "", "range 0 lacks"},
+		{"nameless resource", mOffer("O1", "S1", "h", mScalar("", 1)), "resource 0", "", "has no name"},
+		{"ranges with a scalar", mOffer("O1", "S1", "h", with(mRanges("ports", [2]uint64{1, 2}), func(r *mesospb.Resource) { r.Scalar = &mesospb.Value_Scalar{Value: proto.Float64(1)} })), `resource "ports"`, "", "needs ranges and nothing else"},
 		{"text resource", mOffer("O1", "S1", "h", &mesospb.Resource{Name: proto.String("x"), Type: mesospb.Value_TEXT.Enum()}), `resource "x"`, "TEXT", "must be SCALAR, RANGES or SET"},
 		{"set without set", mOffer("O1", "S1", "h", &mesospb.Resource{Name: proto.String("x"), Type: mesospb.Value_SET.Enum()}), `resource "x"`, "", "needs a set"},
 		{"reservation without role", mOffer("O1", "S1", "h", refined(mScalar("cpus", 1), "")), `resource "cpus"`, "", "reservation 0 has no role"},
@@ -149,6 +151,21 @@ func TestFromMesosErrors(t *testing.T) {
 			o.Attributes = []*mesospb.Attribute{{Name: proto.String("az"), Type: mesospb.Value_TEXT.Enum()}}
 			return o
 		}(), `attribute "az"`, "", "has no text"},
+		{"nameless attribute", func() *mesospb.Offer {
+			o := mOffer("O1", "S1", "h")
+			o.Attributes = []*mesospb.Attribute{textAttr("", "x")}
+			return o
+		}(), "attribute 0", "", "has no name"},
+		{"scalar attribute without value", func() *mesospb.Offer {
+			o := mOffer("O1", "S1", "h")
+			o.Attributes = []*mesospb.Attribute{{Name: proto.String("rack"), Type: mesospb.Value_SCALAR.Enum()}}
+			return o
+		}(), `attribute "rack"`, "", "has no scalar value"},
+		{"attribute of unknown type", func() *mesospb.Offer {
+			o := mOffer("O1", "S1", "h")
+			o.Attributes = []*mesospb.Attribute{{Name: proto.String("x"), Type: mesospb.Value_Type(9).Enum()}}
+			return o
+		}(), `attribute "x"`, "9", "attributes must be TEXT, SCALAR, RANGES or SET"},
 		{"NaN attribute", func() *mesospb.Offer {
 			o := mOffer("O1", "S1", "h")
 			o.Attributes = []*mesospb.Attribute{{Name: proto.String("rack"), Type: mesospb.Value_SCALAR.Enum(), Scalar: &mesospb.Value_Scalar{Value: proto.Float64(math.Inf(-1))}}}
@@ -228,7 +245,8 @@ func TestTaskResources(t *testing.T) {
 }
 
 func TestTaskResourcesErrors(t *testing.T) {
-	o := mOffer("O1", "S1", "h1", mScalar("cpus", 2), mRanges("ports", [2]uint64{10, 20}))
+	o := mOffer("O1", "S1", "h1", mScalar("cpus", 2), mRanges("ports", [2]uint64{10, 20}),
+		&mesospb.Resource{Name: proto.String("zones"), Type: mesospb.Value_SET.Enum(), Set: &mesospb.Value_Set{}})
 	byID := map[string]*mesospb.Offer{"O1": o}
 	tests := []struct {
 		name  string
@@ -236,7 +254,9 @@ func TestTaskResourcesErrors(t *testing.T) {
 		want  string
 	}{
 		{"unknown offer", offers.Piece{OfferID: "O9", Index: 0, Name: "cpus", Scalar: 1}, "not among the given ones"},
-		{"index out of the offer", offers.Piece{OfferID: "O1", Index: 5, Name: "cpus", Scalar: 1}, "has 2 resources"},
+		{"index out of the offer", offers.Piece{OfferID: "O1", Index: 5, Name: "cpus", Scalar: 1}, "has 3 resources"},
+		{"a set", offers.Piece{OfferID: "O1", Index: 2, Name: "zones"}, "only scalar and ranges resources"},
+		{"inverted ports", offers.Piece{OfferID: "O1", Index: 1, Name: "ports", Ranges: []offers.Range{{12, 11}}}, "ports 12-11 are not all offered"},
 		{"another resource there", offers.Piece{OfferID: "O1", Index: 0, Name: "mem", Scalar: 1}, `the resource there is "cpus"`},
 		{"more than offered", offers.Piece{OfferID: "O1", Index: 0, Name: "cpus", Scalar: 2.001}, "not within the offered 2"},
 		{"nothing", offers.Piece{OfferID: "O1", Index: 0, Name: "cpus", Scalar: 0}, "not within"},

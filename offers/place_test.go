@@ -42,6 +42,12 @@ func TestBinpack(t *testing.T) {
 			want:  "a1:2 a2:8",
 		},
 		{
+			name:   "tops up the fullest used agent",
+			offers: []offers.Offer{offer("o1", "a1", "h1", cpus(4), mem(4096)), offer("o2", "a2", "h2", cpus(4), mem(8192))},
+			tasks:  append(tasks("big", 2, task("", 3, 1024)), task("small", 1, 1024)),
+			want:   "a1:2 a2:1",
+		},
+		{
 			name:   "tops up agents this plan already uses before opening one",
 			offers: []offers.Offer{offer("o1", "a1", "h1", cpus(4), mem(4096)), offer("o2", "a2", "h2", cpus(4), mem(4096))},
 			tasks:  append([]offers.Task{task("jm", 2, 2048)}, tasks("tm", 2, task("", 1, 1024))...),
@@ -96,7 +102,7 @@ func TestSpread(t *testing.T) {
 		{"round robin over equal agents", four, tasks("tm", 6, offers.Task{Group: "tm", CPUs: 1, MemMB: 1024}), nil, "a1:2 a2:2 a3:1 a4:1"},
 		{
 			"running tasks of the group count", four, tasks("tm", 3, offers.Task{Group: "tm", CPUs: 1, MemMB: 1024}),
-			[]offers.Running{{Hostname: "h1", Group: "tm", Count: 1}, {Hostname: "h2", Group: "tm", Count: 1}, {Hostname: "h3", Group: "jm", Count: 5}},
+			[]offers.Running{{Hostname: "h1", Group: "tm", Count: 1}, {Hostname: "h2", Group: "tm", Count: 1}, {Hostname: "h3", Group: "jm", Count: 5}, {Hostname: "h9", Group: "tm", Count: 1}},
 			"a1:1 a3:1 a4:1",
 		},
 		{
@@ -280,7 +286,7 @@ func TestRoles(t *testing.T) {
 		},
 		{
 			name:   "revocable, shared, mount and persistent disk are never taken",
-			offers: []offers.Offer{offer("o1", "a1", "h1", cpus(1), mem(1024), offers.Resource{Name: "cpus", Scalar: 8, Revocable: true}, offers.Resource{Name: "disk", Scalar: 900, Shared: true, Persistent: true}, offers.Resource{Name: "disk", Scalar: 900, DiskSource: "MOUNT"}, disk(100))},
+			offers: []offers.Offer{offer("o1", "a1", "h1", cpus(1), mem(1024), offers.Resource{Name: "cpus", Scalar: 8, Revocable: true}, offers.Resource{Name: "disk", Scalar: 900, Shared: true, Persistent: true}, offers.Resource{Name: "disk", Scalar: 900, DiskSource: "MOUNT"}, disk(100), offers.Resource{Name: "zones", Kind: offers.KindSet})},
 			tasks:  []offers.Task{{ID: "t", CPUs: 1, MemMB: 1024, DiskMB: 200}},
 			want:   "needs 200 MB disk, the largest offer has 100 MB",
 		},
@@ -350,6 +356,13 @@ func TestPorts(t *testing.T) {
 			tasks:  []offers.Task{{ID: "t1", CPUs: 1, Ports: 4}},
 			want:   map[string]string{"t1": "o1[0] cpus 1, o1[2] ports 40-41, o1[1] ports 20-20,22-22"},
 			ports:  map[string][]uint64{"t1": {40, 41, 20, 22}},
+		},
+		{
+			name:   "adjacent ranges make one piece",
+			offers: []offers.Offer{offer("o1", "a1", "h1", cpus(4), ports(offers.Range{Begin: 20, End: 21}, offers.Range{Begin: 22, End: 23}))},
+			tasks:  []offers.Task{{ID: "t1", CPUs: 1, Ports: 4}},
+			want:   map[string]string{"t1": "o1[0] cpus 1, o1[1] ports 20-23"},
+			ports:  map[string][]uint64{"t1": {20, 21, 22, 23}},
 		},
 		{
 			name:   "not enough ports",
@@ -604,6 +617,20 @@ func TestReasons(t *testing.T) {
 		{"too little together", []offers.Offer{big, other}, nil, []offers.Task{task("t", 2, 4096)}, offers.ErrInsufficient, "needs 2 cpus, 4096 MB mem on one agent, and no offer has all of them at once"},
 		{"too few ports", []offers.Offer{big, other}, nil, []offers.Task{{ID: "t", CPUs: 1, Ports: 3}}, offers.ErrInsufficient, "needs 3 ports, the largest offer has 2 ports"},
 		{
+			"only agents that satisfy the constraints count",
+			[]offers.Offer{big, func() offers.Offer {
+				o := offer("o3", "a3", "h3", cpus(1), mem(1))
+				o.Attributes = []offers.Attribute{{Name: "az", Value: "a"}}
+				return o
+			}()},
+			nil, []offers.Task{{ID: "t", CPUs: 2, Constraints: []offers.Constraint{{Attribute: "az", Value: "a"}}}},
+			offers.ErrInsufficient, "needs 2 cpus, the largest offer has 1 cpus",
+		},
+		{
+			"ports and cpus on different agents", []offers.Offer{offer("o1", "a1", "h1", cpus(4)), offer("o2", "a2", "h2", cpus(1), ports(offers.Range{Begin: 1, End: 1}))}, nil,
+			[]offers.Task{{ID: "t", CPUs: 2, Ports: 1}}, offers.ErrInsufficient, "needs 2 cpus, 1 ports on one agent, and no offer has all of them at once",
+		},
+		{
 			"taken by this plan", []offers.Offer{big}, nil, []offers.Task{task("t0", 3, 1), task("t", 3, 1)},
 			offers.ErrInsufficient, "needs 3 cpus, the largest offer has 1 cpus left after the other placements of this plan",
 		},
@@ -728,5 +755,120 @@ func TestPortClashes(t *testing.T) {
 				t.Fatalf("ports %v, want %v", got, tt.ports)
 			}
 		})
+	}
+}
+
+func TestBinpackKeepsFFDWhenItIsBetter(t *testing.T) {
+	// Found by searching random inputs: the fullest-first packer needs four
+	// agents here, first-fit decreasing three. Place keeps the better plan.
+	in := offers.Input{
+		Offers: []offers.Offer{
+			offer("o1", "a1", "h1", cpus(5), mem(4096)), offer("o2", "a2", "h2", cpus(4), mem(8192)),
+			offer("o3", "a3", "h3", cpus(2), mem(7168)), offer("o4", "a4", "h4", cpus(4), mem(5120)),
+		},
+		Tasks: []offers.Task{task("t1", 1, 1024), task("t2", 1, 1024), task("t3", 2, 1024), task("t4", 1, 4096), task("t5", 3, 2048), task("t6", 2, 1024)},
+	}
+	p := mustPlace(t, in)
+	want := map[string]string{"t5": "a1", "t3": "a1", "t4": "a2", "t6": "a2", "t1": "a2", "t2": "a3"}
+	if got := where(p); !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v, want the first-fit-decreasing plan %v", got, want)
+	}
+}
+
+func TestSharedHosts(t *testing.T) {
+	tests := []struct {
+		name     string
+		strategy offers.Strategy
+		offers   []offers.Offer
+		tm       offers.Task
+		n        int
+		want     string
+	}{
+		{
+			// a1 fills two of the three slots of h1, which leaves a2 room
+			// for one: its key is recomputed before it is used.
+			name:   "binpack: a per-host limit shared by two agents",
+			offers: []offers.Offer{offer("o1", "a1", "h1", cpus(2)), offer("o2", "a2", "h1", cpus(2)), offer("o3", "a3", "h3", cpus(1))},
+			tm:     offers.Task{Group: "tm", CPUs: 1, MaxPerHost: 3},
+			n:      5,
+			want:   "a1:2 a2:1 a3:1",
+		},
+		{
+			name:     "spread: tasks on a host count for all its agents",
+			strategy: offers.Spread,
+			offers:   []offers.Offer{offer("o1", "a1", "h1", cpus(8)), offer("o2", "a2", "h1", cpus(8)), offer("o3", "a3", "h3", cpus(8))},
+			tm:       offers.Task{Group: "tm", CPUs: 1},
+			n:        3,
+			want:     "a1:1 a2:1 a3:1",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustPlace(t, offers.Input{Strategy: tt.strategy, Offers: tt.offers, Tasks: tasks("tm", tt.n, tt.tm)})
+			if got := perAgent(p); got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNoGPUAgentWhenPlainAgentsSuffice(t *testing.T) {
+	p := mustPlace(t, offers.Input{
+		Offers: []offers.Offer{offer("o1", "a1", "h1", cpus(16), mem(16384), gpus(1)), offer("o2", "a2", "h2", cpus(2), mem(2048))},
+		Tasks:  tasks("tm", 2, task("", 1, 1024)),
+	})
+	if got := perAgent(p); got != "a2:2" {
+		t.Fatalf("got %q, want both on the plain agent", got)
+	}
+}
+
+func TestConstraintOrderDoesNotSplitClasses(t *testing.T) {
+	o := offer("o1", "a1", "h1", cpus(4))
+	o.Attributes = []offers.Attribute{{Name: "az", Value: "a"}, {Name: "rack", Value: "1"}}
+	az, rack := offers.Constraint{Attribute: "az", Value: "a"}, offers.Constraint{Attribute: "rack", Value: "1"}
+	p := mustPlace(t, offers.Input{Offers: []offers.Offer{o}, Tasks: []offers.Task{
+		{ID: "t1", CPUs: 1, Constraints: []offers.Constraint{rack, az}},
+		{ID: "t2", CPUs: 1, Constraints: []offers.Constraint{az, rack, az}},
+		{ID: "t3", CPUs: 1, Constraints: []offers.Constraint{{Attribute: "az", Value: "b"}, az}},
+	}})
+	if got := perAgent(p); got != "a1:2" {
+		t.Fatalf("got %q, want t1 and t2 on a1", got)
+	}
+	if r := p.Unplaced[0].Reason.Error(); r != "no agent satisfies constraint az=b" {
+		t.Fatalf("reason %q", r)
+	}
+}
+
+func TestHugeAmounts(t *testing.T) {
+	// Sums saturate instead of wrapping; a full 64-bit port range counts.
+	many := make([]offers.Resource, 10000)
+	for i := range many {
+		many[i] = cpus(offers.MaxScalar)
+	}
+	many[0] = cpus(6e11)
+	many = append(many, ports(offers.Range{Begin: 0, End: math.MaxUint64}))
+	p := mustPlace(t, offers.Input{
+		Offers: []offers.Offer{offer("o1", "a1", "h1", many...)},
+		Tasks:  []offers.Task{{ID: "t", CPUs: offers.MaxScalar, Ports: offers.MaxPorts}},
+	})
+	pl := placement(t, p, "t")
+	if len(pl.Ports) != offers.MaxPorts || pl.Ports[0] != 0 || pl.Ports[offers.MaxPorts-1] != offers.MaxPorts-1 {
+		t.Fatalf("ports %d from %d, want the lowest %d", len(pl.Ports), pl.Ports[0], offers.MaxPorts)
+	}
+	if got := pieces(pl); got != "o1[0] cpus 6e+11, o1[1] cpus 4e+11, o1[10000] ports 0-65535" {
+		t.Fatalf("pieces %s", got)
+	}
+}
+
+func TestTaskErrorText(t *testing.T) {
+	p := mustPlace(t, offers.Input{Tasks: []offers.Task{{ID: "tm-7", CPUs: -2}, {ID: "tm-8"}}})
+	want := []string{
+		`offers: task "tm-7": cpus value -2: must not be negative`,
+		`offers: task "tm-8": resources: the task asks for nothing; Mesos refuses tasks without resources`,
+	}
+	for i, u := range p.Unplaced {
+		if u.Reason.Error() != want[i] {
+			t.Fatalf("got %q, want %q", u.Reason, want[i])
+		}
 	}
 }

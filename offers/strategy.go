@@ -130,9 +130,8 @@ func (p *planner) fullness(s *state, k, b int32, n int64) float64 {
 		sum += 1 - float64(s.ports[b]-n*cl.ports)/float64(p.initPorts[b])
 		parts++
 	}
-	if parts == 0 {
-		return 0
-	}
+	// parts > 0: callers score only bins the class fits on, and a class
+	// asks for something.
 	return sum / float64(parts)
 }
 
