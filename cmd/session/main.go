@@ -3,8 +3,8 @@ package main
 
 import (
 	"context"
-	"errors"
 
+	"github.com/flink-mesos/flink-mesos/cluster"
 	"github.com/flink-mesos/flink-mesos/internal/entry"
 )
 
@@ -12,9 +12,17 @@ func main() {
 	entry.Main(entry.Program{
 		Name: "flink-mesos-session",
 		Summary: `A Mesos framework that brings up a Flink session cluster (one JobManager task
-and N TaskManager tasks), keeps it at its size and survives its own restarts.`,
+and N TaskManager tasks), keeps it at its size, and survives its own restarts:
+SIGTERM stops only the scheduler, the cluster keeps running for the next one.
+Stop the cluster with Flink's DELETE /cluster or the scheduler's
+DELETE /api/v1/cluster.
+
+Example, on an in-process Mesos:
+  flink-mesos-session -Dmesos.master=local[2] -Dmesos.initial-tasks=2`,
+		Footer: `Configuration keys: see docs/configuration.md (every key, its default and meaning).
+Exit codes: 0 clean end, 1 runtime failure, 2 bad usage or configuration.`,
 		Run: func(ctx context.Context, env *entry.Env) error {
-			return errors.New("the session scheduler is not built yet")
+			return cluster.Main(ctx, cluster.InvocationFrom(env, cluster.Session))
 		},
 	})
 }

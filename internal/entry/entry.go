@@ -76,6 +76,9 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 	Logger         *slog.Logger
+	// LogLevel is the level Logger was built with, for a program that
+	// rebuilds it in another format from its configuration.
+	LogLevel slog.Level
 	// Signals delivers SIGTERM/SIGINT when Program.OwnSignals is set.
 	Signals <-chan os.Signal
 }
@@ -156,12 +159,16 @@ func Execute(ctx context.Context, p Program, args []string, stdout, stderr io.Wr
 	if opts.ConfigDir == "" && getenv != nil {
 		opts.ConfigDir = getenv("FLINK_CONF_DIR")
 	}
-	logger, err := loggerFor(stderr, opts, getenv)
+	level, err := levelFrom(opts.LogLevel, getenv)
+	var logger *slog.Logger
+	if err == nil {
+		logger, err = NewLogger(stderr, opts.LogFormat, level)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", p.Name, err)
 		return ExitUsage
 	}
-	env := &Env{Options: opts, Stdout: stdout, Stderr: stderr, Getenv: getenv, Logger: logger}
+	env := &Env{Options: opts, Stdout: stdout, Stderr: stderr, Getenv: getenv, Logger: logger, LogLevel: level}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -239,14 +246,6 @@ func NewLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, erro
 		return slog.New(slog.NewJSONHandler(w, o)), nil
 	}
 	return nil, &UsageError{Msg: fmt.Sprintf("--log-format %q: allowed values are text and json", format)}
-}
-
-func loggerFor(w io.Writer, opts Options, getenv func(string) string) (*slog.Logger, error) {
-	level, err := levelFrom(opts.LogLevel, getenv)
-	if err != nil {
-		return nil, err
-	}
-	return NewLogger(w, opts.LogFormat, level)
 }
 
 // levelFrom reads --log-level, else $LOG_LEVEL, else info.
