@@ -78,14 +78,14 @@ type scheduler struct {
 }
 
 type setup struct {
-	t       testing.TB
-	lm      *localmesos.Master
-	conf    map[string]string
-	dir     string // checkpoint directory
-	mode    cluster.Mode
-	job     cluster.JobSpec
-	exe     string
-	tms     int
+	t    testing.TB
+	lm   *localmesos.Master
+	conf map[string]string
+	dir  string // checkpoint directory
+	mode cluster.Mode
+	job  cluster.JobSpec
+	exe  string
+	tms  int
 }
 
 func newSetup(t testing.TB, lmCfg localmesos.Config, conf map[string]string) *setup {
@@ -104,11 +104,11 @@ func newSetup(t testing.TB, lmCfg localmesos.Config, conf map[string]string) *se
 	}
 	t.Cleanup(func() { lm.Close() })
 	base := map[string]string{
-		"mesos.master":                         lm.URL(),
-		"mesos.resourcemanager.framework.user": "flink",
-		"taskmanager.memory.process.size":      "1g",
-		"jobmanager.memory.process.size":       "1g",
-		"mesos.resourcemanager.tasks.cpus":     "1",
+		"mesos.master":                                         lm.URL(),
+		"mesos.resourcemanager.framework.user":                 "flink",
+		"taskmanager.memory.process.size":                      "1g",
+		"jobmanager.memory.process.size":                       "1g",
+		"mesos.resourcemanager.tasks.cpus":                     "1",
 		"mesos.resourcemanager.declined-offer-refuse-duration": "100ms",
 	}
 	for k, v := range conf {

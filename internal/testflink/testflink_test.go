@@ -119,7 +119,9 @@ func TestApplicationStandIn(t *testing.T) {
 			var seen string
 			deadline := time.Now().Add(10 * time.Second)
 			for seen != tt.final && time.Now().Before(deadline) {
-				var jobs struct{ Jobs []struct{ Name, State string } }
+				var jobs struct {
+					Jobs []struct{ Name, State string }
+				}
 				if getJSON(fmt.Sprintf("http://127.0.0.1:%s/jobs/overview", rest), &jobs) == nil && len(jobs.Jobs) == 1 {
 					if jobs.Jobs[0].Name != "com.example.Job" {
 						t.Fatalf("job name %q", jobs.Jobs[0].Name)
