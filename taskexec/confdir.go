@@ -19,12 +19,16 @@ func writeConfDir(confDir, distConf string, served map[string]string) ([]launchs
 	if err := os.RemoveAll(confDir); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(confDir, 0o755); err != nil {
+	err := os.MkdirAll(confDir, 0o755)
+	if err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir(distConf)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, err
+	var entries []os.DirEntry
+	if distConf != "" {
+		entries, err = os.ReadDir(distConf)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
 	}
 	standard := false
 	for _, e := range entries {

@@ -9,7 +9,8 @@
 //     cannot read is exit code 2.
 //  2. Finds Flink: the spec's --flink-home, else $FLINK_HOME, else the one
 //     flink-* directory the Mesos fetcher extracted into the sandbox. No
-//     Flink is exit code 2, with what was looked at.
+//     Flink is exit code 2, with what was looked at - unless a custom
+//     command never names $FLINK_HOME.
 //  3. Builds $MESOS_SANDBOX/flink-conf/: every file of $FLINK_HOME/conf but
 //     the configuration itself (log4j files and the like), plus the
 //     configuration the scheduler served (fetched into the sandbox), written

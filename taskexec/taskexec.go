@@ -113,7 +113,14 @@ func prepare(cfg Config) (*prepared, error) {
 	if p.taskID == "" {
 		return nil, usageErr("MESOS_TASK_ID is not set: the task executor runs inside a Mesos task started by a flink-mesos scheduler")
 	}
-	if p.flinkHome, err = findFlinkHome(spec.FlinkHome, cfg.Getenv("FLINK_HOME"), p.sandbox); err != nil {
+	command := spec.Command
+	if command == "" {
+		command = DefaultCommand(spec.Role, false)
+	}
+	// Flink's directory is needed for Flink's scripts and conf files; a
+	// custom command that never names $FLINK_HOME runs without one.
+	p.flinkHome, err = findFlinkHome(spec.FlinkHome, cfg.Getenv("FLINK_HOME"), p.sandbox)
+	if err != nil && (strings.Contains(command, "FLINK_HOME") || spec.FlinkHome != "") {
 		return nil, err
 	}
 
@@ -163,16 +170,16 @@ func prepare(cfg Config) (*prepared, error) {
 	}
 
 	p.confDir = filepath.Join(p.sandbox, ConfDirName)
-	extra, err := writeConfDir(p.confDir, filepath.Join(p.flinkHome, "conf"), served)
+	distConf := ""
+	if p.flinkHome != "" {
+		distConf = filepath.Join(p.flinkHome, "conf")
+	}
+	extra, err := writeConfDir(p.confDir, distConf, served)
 	if err != nil {
 		return nil, usageErr("preparing the Flink configuration directory: %v", err)
 	}
 	dynamic = append(extra, dynamic...)
 
-	command := spec.Command
-	if command == "" {
-		command = DefaultCommand(spec.Role, false)
-	}
 	words, err := SplitCommand(command, func(name string) string {
 		switch name {
 		case "FLINK_HOME":
@@ -197,7 +204,10 @@ func prepare(cfg Config) (*prepared, error) {
 	}
 	p.argv = append(p.argv, spec.Program...)
 
-	p.env = withEnv(cfg.Environ, "FLINK_HOME", p.flinkHome)
+	p.env = cfg.Environ
+	if p.flinkHome != "" {
+		p.env = withEnv(p.env, "FLINK_HOME", p.flinkHome)
+	}
 	p.env = withEnv(p.env, "FLINK_CONF_DIR", p.confDir)
 	if cfg.Getenv("FLINK_LOG_DIR") == "" && served["env.log.dir"] == "" {
 		logDir := filepath.Join(p.sandbox, "log")

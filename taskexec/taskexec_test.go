@@ -202,6 +202,8 @@ func TestExitStatusAndErrors(t *testing.T) {
 		{"flink exit status", tm, base, nil, 3, "exited with status 3"},
 		{"bootstrap failure", launchspec.Spec{Role: launchspec.TaskManager, Host: "h", Bootstrap: "exit 7"}, base, nil, 7, "bootstrap command"},
 		{"no FLINK_HOME", tm, env{"MESOS_SANDBOX": sandbox, "MESOS_TASK_ID": "t"}, nil, 2, "FLINK_HOME is not set"},
+		{"custom command without FLINK_HOME runs", launchspec.Spec{Role: launchspec.TaskManager, Host: "h", Command: "/bin/sh -c 'exit 4' --"},
+			env{"MESOS_SANDBOX": sandbox, "MESOS_TASK_ID": "t"}, nil, 4, "exited with status 4"},
 		{"FLINK_HOME without bin", tm, env{"MESOS_SANDBOX": sandbox, "MESOS_TASK_ID": "t", "FLINK_HOME": sandbox}, nil, 2, "has no bin/ directory"},
 		{"missing command", launchspec.Spec{Role: launchspec.TaskManager, Host: "h", Command: "$FLINK_HOME/bin/nope.sh"}, base, nil, 2, "does not exist"},
 		{"relative command", launchspec.Spec{Role: launchspec.TaskManager, Host: "h", Command: "flink/bin/mesos-taskmanager.sh"}, base, nil, 2, "not an absolute path"},
