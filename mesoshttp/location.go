@@ -58,7 +58,7 @@ func parseMaster(s string, useTLS bool) (*url.URL, error) {
 	if u.User != nil {
 		return nil, fmt.Errorf("master %q carries credentials in the URL; use Config.Principal and Config.Secret", redactUser(u))
 	}
-	if err := checkPort(u); err != nil {
+	if err := checkHost(u); err != nil {
 		return nil, fmt.Errorf("master %q: %w", s, err)
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
@@ -110,7 +110,7 @@ func resolveLocation(cur *url.URL, location string) (*url.URL, error) {
 		if u.Hostname() == "" {
 			return nil, fmt.Errorf("redirect Location %q has an empty host", location)
 		}
-		if err := checkPort(u); err != nil {
+		if err := checkHost(u); err != nil {
 			return nil, fmt.Errorf("redirect Location %q: %w", location, err)
 		}
 		next.Host = u.Host
@@ -129,9 +129,13 @@ func resolveLocation(cur *url.URL, location string) (*url.URL, error) {
 	return next, nil
 }
 
-// checkPort refuses an empty or out-of-range port; url.Parse only checks
-// that a port is digits.
-func checkPort(u *url.URL) error {
+// checkHost refuses a host that does not survive a round trip through
+// url.Parse (it accepts "//::1", whose printed form it then rejects) and an
+// empty or out-of-range port (it only checks that a port is digits).
+func checkHost(u *url.URL) error {
+	if back, err := url.Parse("http://" + u.Host); err != nil || back.Host != u.Host {
+		return fmt.Errorf("host %q is not valid in a URL (an IPv6 address needs brackets)", u.Host)
+	}
 	if strings.HasSuffix(u.Host, ":") {
 		return fmt.Errorf("empty port in %q", u.Host)
 	}

@@ -42,6 +42,7 @@ func TestResolveLocation(t *testing.T) {
 		{"empty port", httpCur, "//m2:/", "", "empty port"},
 		{"control character", httpCur, "//m2\x00:5050/", "", "invalid"},
 		{"bad escape", httpCur, "//m2:5050/%zz", "", "invalid"},
+		{"ipv6 without brackets", httpCur, "//::1", "", "brackets"}, // found by FuzzResolveLocation
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
