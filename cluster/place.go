@@ -291,6 +291,7 @@ func (m *Manager) taskInfo(w *worker, res []*mesospb.Resource) *mesospb.TaskInfo
 		if h := m.cfg.Options.TaskHostname(w.rec.TaskID); h != "" {
 			host = h
 		}
+		d("taskmanager.resource-id", w.rec.TaskID)
 		d("taskmanager.host", host)
 		d("taskmanager.bind-host", "0.0.0.0")
 		for _, k := range o.TaskManager.PortKeys {

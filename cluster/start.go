@@ -239,7 +239,10 @@ func startLocal(opts *flinkconf.Options, log *slog.Logger) (*localmesos.Master, 
 // agents on one machine never hand out the same port.
 func localResources(conf []flinkconf.Resource, i, n int) string {
 	if conf == nil {
-		cpus := max(1, runtime.NumCPU()/n)
+		// Local agents share one machine and run few, mostly idle
+		// processes, so each offers all of its CPUs (at least 2, so that
+		// a JobManager and a TaskManager fit on the smallest machine).
+		cpus := max(2, runtime.NumCPU())
 		mem := max(1024, machineMemMiB()*8/10/int64(n))
 		lo := 31000 + i*1000
 		return fmt.Sprintf("cpus:%d;mem:%d;disk:%d;ports:[%d-%d]", cpus, mem, 20480, lo, lo+999)

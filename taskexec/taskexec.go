@@ -109,9 +109,14 @@ func prepare(cfg Config) (*prepared, error) {
 			return nil, usageErr("MESOS_SANDBOX is not set and the working directory is unknown: %v", err)
 		}
 	}
+	// Mesos' command executor does not export the task ID, but it runs
+	// each task under an executor of the same ID (MESOS_EXECUTOR_ID).
 	p.taskID = cfg.Getenv("MESOS_TASK_ID")
 	if p.taskID == "" {
-		return nil, usageErr("MESOS_TASK_ID is not set: the task executor runs inside a Mesos task started by a flink-mesos scheduler")
+		p.taskID = cfg.Getenv("MESOS_EXECUTOR_ID")
+	}
+	if p.taskID == "" {
+		return nil, usageErr("neither MESOS_TASK_ID nor MESOS_EXECUTOR_ID is set: the task executor runs inside a Mesos task started by a flink-mesos scheduler")
 	}
 	command := spec.Command
 	if command == "" {
@@ -154,7 +159,9 @@ func prepare(cfg Config) (*prepared, error) {
 	// What only the sandbox knows. The scheduler's own values win: it may
 	// have resolved a Mesos-DNS hostname for the TaskManager.
 	if spec.Role == launchspec.TaskManager {
-		dynamic = append(dynamic, launchspec.KV{Key: "taskmanager.resource-id", Value: p.taskID})
+		if !has("taskmanager.resource-id") {
+			dynamic = append(dynamic, launchspec.KV{Key: "taskmanager.resource-id", Value: p.taskID})
+		}
 		if !has("taskmanager.host") {
 			dynamic = append(dynamic, launchspec.KV{Key: "taskmanager.host", Value: spec.Host})
 		}

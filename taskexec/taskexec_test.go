@@ -208,7 +208,7 @@ func TestExitStatusAndErrors(t *testing.T) {
 		{"missing command", launchspec.Spec{Role: launchspec.TaskManager, Host: "h", Command: "$FLINK_HOME/bin/nope.sh"}, base, nil, 2, "does not exist"},
 		{"relative command", launchspec.Spec{Role: launchspec.TaskManager, Host: "h", Command: "flink/bin/mesos-taskmanager.sh"}, base, nil, 2, "not an absolute path"},
 		{"unterminated quote", launchspec.Spec{Role: launchspec.TaskManager, Host: "h", Command: "$FLINK_HOME/bin/taskmanager.sh 'x"}, base, nil, 2, "unterminated"},
-		{"no task id", tm, env{"MESOS_SANDBOX": sandbox, "FLINK_HOME": home}, nil, 2, "MESOS_TASK_ID is not set"},
+		{"no task id", tm, env{"MESOS_SANDBOX": sandbox, "FLINK_HOME": home}, nil, 2, "neither MESOS_TASK_ID nor MESOS_EXECUTOR_ID is set"},
 		{"bad spec", tm, base, []string{"--role", "x"}, 2, "--launchspec is missing"},
 	}
 	for _, tt := range tests {
