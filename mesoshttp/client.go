@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -87,6 +88,8 @@ func (c *Client) httpClient(stream bool) *http.Client {
 	}
 	if c.cfg.TLS != nil {
 		tr.TLSClientConfig = c.cfg.TLS.Clone()
+		// The master speaks HTTP/1.1 only; never offer h2 in ALPN.
+		tr.TLSClientConfig.NextProtos = slices.DeleteFunc(slices.Clone(tr.TLSClientConfig.NextProtos), func(p string) bool { return p == "h2" })
 	}
 	if stream {
 		// One connection per stream, closed with it.

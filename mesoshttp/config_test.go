@@ -207,6 +207,24 @@ func TestTLS(t *testing.T) {
 			t.Fatalf("Disconnected %v without a client certificate, want a handshake failure", d)
 		}
 	})
+	t.Run("h2 offered by the caller is not used", func(t *testing.T) {
+		h2 := httptest.NewUnstartedServer(newFakeMaster(t))
+		h2.EnableHTTP2 = true
+		h2.StartTLS()
+		t.Cleanup(h2.Close)
+		pool := x509.NewCertPool()
+		pool.AddCert(h2.Certificate())
+		protos := []string{"h2", "http/1.1"}
+		c := newClient(t, mesoshttp.Config{Masters: []string{h2.URL}, TLS: &tls.Config{RootCAs: pool, NextProtos: protos}})
+		ch := run(t, c, subscribeWith(frameworkInfo()))
+		s := next[mesoshttp.Subscribed](t, ch).Sub
+		if err := s.Call(t.Context(), mesoshttp.Revive()); err != nil {
+			t.Fatalf("call: %v", err)
+		}
+		if protos[0] != "h2" || protos[1] != "http/1.1" {
+			t.Fatalf("the caller's NextProtos changed to %q", protos)
+		}
+	})
 	t.Run("untrusted master", func(t *testing.T) {
 		c := newClient(t, mesoshttp.Config{Masters: []string{"https://" + host}})
 		ch := run(t, c, subscribeWith(frameworkInfo()))

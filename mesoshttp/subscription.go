@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -88,8 +87,14 @@ type outgoing struct {
 func newSubscription(c *Client, ctx context.Context, end context.CancelCauseFunc, gen uint64, u *url.URL, streamID string,
 	ev *mesospb.Event_Subscribed, body io.ReadCloser, act *activityReader, events *EventReader) *Subscription {
 	hb := DefaultHeartbeatInterval
-	if secs := ev.GetHeartbeatIntervalSeconds(); ev.HeartbeatIntervalSeconds != nil && secs > 0 && !math.IsInf(secs, 0) {
-		hb = min(time.Duration(secs*float64(time.Second)), maxHeartbeat)
+	if secs := ev.GetHeartbeatIntervalSeconds(); ev.HeartbeatIntervalSeconds != nil && secs > 0 {
+		// Compare before converting: a float64 beyond int64 does not
+		// convert to a Duration.
+		if secs >= maxHeartbeat.Seconds() {
+			hb = maxHeartbeat
+		} else {
+			hb = max(time.Duration(secs*float64(time.Second)), time.Nanosecond)
+		}
 	}
 	var mi *mesospb.MasterInfo
 	if ev.MasterInfo != nil {
@@ -180,6 +185,9 @@ func (s *Subscription) Send(call *mesospb.Call) error {
 // subscription and reconciliation restore a known state. A TEARDOWN
 // accepted by the master ends it with ErrTornDown, which stops Run.
 func (s *Subscription) Call(ctx context.Context, call *mesospb.Call) error {
+	if ctx == nil {
+		return fmt.Errorf("%w: Call needs a context", ErrInvalidCall)
+	}
 	reply := make(chan error, 1)
 	if err := s.enqueue(call, ctx, reply); err != nil {
 		return err

@@ -38,6 +38,9 @@ func TestHeartbeatTimeout(t *testing.T) {
 		{"absent means 15 s", 0, 0, 75 * time.Second},
 		{"own factor", 10, 3, 30 * time.Second},
 		{"negative announced", -5, 0, 75 * time.Second},
+		{"beyond a Duration", 1e300, 0, 5 * time.Hour},
+		{"an hour at most", 7200, 2, 2 * time.Hour},
+		{"vanishing", 1e-12, 0, time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
