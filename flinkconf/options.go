@@ -709,6 +709,17 @@ func (r *reader) container(o *Options) {
 			Err: newProblem(ErrRequired, "required when %s is docker", keyContainerType)})
 	}
 	c.Volumes = eachItem(r, keyContainerVolumes, ParseVolumes, "[host_path:]container_path[:RO|RW],...")
+	for _, v := range c.Volumes {
+		if v.HostPath == "" {
+			// Flink 1.13 sent such a volume; Mesos refuses it (validateVolume
+			// in src/common/validation.cpp wants exactly one of host_path,
+			// image or source), so every task would end in TASK_ERROR.
+			r.probs = append(r.probs, &KeyError{Key: keyContainerVolumes, Value: r.str(keyContainerVolumes), HasValue: true,
+				Source:  r.c.Source(keyContainerVolumes),
+				Err:     newProblem(ErrInvalid, "volume %s has no host path, which Mesos refuses", v.ContainerPath),
+				Allowed: "host_path:container_path[:RO|RW]"})
+		}
+	}
 	c.DockerParameters = eachItem(r, keyDockerParameters, ParseDockerParameters, "key=value,...")
 	c.ForcePullImage = r.boolean(keyDockerForcePull)
 }

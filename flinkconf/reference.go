@@ -168,7 +168,7 @@ var registry = []option{
 	opt(GroupContainers, f113, keyContainerImage, "string", "", "(none)", nil,
 		"Image of the tasks. Required for docker; with mesos it becomes a Mesos-containerizer image of type DOCKER."),
 	opt(GroupContainers, f113, keyContainerVolumes, "list", "", "(none)", nil,
-		"Comma-separated [host_path:]container_path[:RO|RW] (default RW, mode case-insensitive). Changed: whitespace around entries is ignored, and empty paths, a bad mode or more than three parts are errors."),
+		"Comma-separated [host_path:]container_path[:RO|RW] (default RW, mode case-insensitive). Changed: whitespace around entries is ignored, and empty paths, a bad mode or more than three parts are errors; so is an entry without a host path, which Flink accepted but Mesos refuses (every task would end in TASK_ERROR)."),
 	opt(GroupContainers, f113, keyDockerParameters, "list", "", "(none)", nil,
 		"Comma-separated key=value parameters for docker run; the value may contain =. An entry without = or with an empty key is an error."),
 	opt(GroupContainers, f113, keyDockerForcePull, "boolean", "false", "", nil,

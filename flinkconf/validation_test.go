@@ -271,7 +271,7 @@ func TestConfigYAMLLists(t *testing.T) {
     tasks:
       uris: [http://a/x.tgz, "http://b/y, z.tgz"]
       container:
-        volumes: ["/h:/c:ro", /d]
+        volumes: ["/h:/c:ro", /e:/d]
       labels: {team: data, tier: "1"}
       port-assignments: [metrics.reporter.prom.port]
   constraints.hard.hostattribute: ["az:a", "rack:r1"]
@@ -345,5 +345,14 @@ func TestJobManagerCommand(t *testing.T) {
 	}
 	if got := o.JobManager.Command(true); got != flinkconf.PerJobJobManagerCmd {
 		t.Errorf("per-job command = %q", got)
+	}
+}
+
+// Flink 1.13 accepted a container-only volume; Mesos' validateVolume
+// (src/common/validation.cpp) refuses every task that has one.
+func TestContainerOnlyVolumeRefused(t *testing.T) {
+	_, err := loadOptions(t, "flink-conf.yaml", "mesos.master: m:5050\ntaskmanager.memory.process.size: 2g\nmesos.resourcemanager.tasks.container.volumes: /h:/c,/scratch\n", nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "volume /scratch has no host path") {
+		t.Fatalf("got %v, want the container-only volume refused", err)
 	}
 }
