@@ -586,17 +586,55 @@ func TestTeardown(t *testing.T) {
 	}
 }
 
-func TestFailedOverIsFatal(t *testing.T) {
+// TestFatalErrorEvents: ERROR events in mid-stream that no resubscription
+// can cure stop Run.
+func TestFatalErrorEvents(t *testing.T) {
+	tests := []struct {
+		message string
+		want    error
+	}{
+		{"Framework failed over", mesoshttp.ErrFrameworkFailedOver},
+		{"Framework has been removed", mesoshttp.ErrFrameworkRemoved},
+	}
+	for _, tt := range tests {
+		t.Run(tt.message, func(t *testing.T) {
+			m := newFakeMaster(t)
+			c := newClient(t, mesoshttp.Config{Masters: []string{m.serve()}})
+			ch := run(t, c, subscribeWith(frameworkInfo()))
+			next[mesoshttp.Subscribed](t, ch)
+			m.push(errorEvent(tt.message))
+			f := next[mesoshttp.Fatal](t, ch)
+			ee, ok := errors.AsType[*mesoshttp.EventError](f.Err)
+			if !errors.Is(f.Err, tt.want) || !ok || ee.Refused || ee.Message != tt.message {
+				t.Fatalf("Fatal with %v, want %v", f.Err, tt.want)
+			}
+			closed(t, ch)
+		})
+	}
+}
+
+// TestOfferBound: a stream that keeps offering without bound is cut
+// rather than let the offer set grow.
+func TestOfferBound(t *testing.T) {
+	t.Cleanup(mesoshttp.SetMaxOutstandingOffers(3)) // after run's cleanup has stopped the reader
 	m := newFakeMaster(t)
 	c := newClient(t, mesoshttp.Config{Masters: []string{m.serve()}})
 	ch := run(t, c, subscribeWith(frameworkInfo()))
-	next[mesoshttp.Subscribed](t, ch)
-	m.push(errorEvent("Framework failed over"))
-	f := next[mesoshttp.Fatal](t, ch)
-	if !errors.Is(f.Err, mesoshttp.ErrFrameworkFailedOver) {
-		t.Fatalf("Fatal with %v", f.Err)
+	s := next[mesoshttp.Subscribed](t, ch).Sub
+	m.push(offersEvent("o1", "o2"))
+	nextEvent(t, ch, mesospb.Event_OFFERS)
+	m.push(rescindEvent("o1"))
+	nextEvent(t, ch, mesospb.Event_RESCIND)
+	if err := s.Send(mesoshttp.Decline([]*mesospb.OfferID{{Value: proto.String("o2")}}, nil)); err != nil {
+		t.Fatal(err)
 	}
-	closed(t, ch)
+	m.push(offersEvent("o3", "o4", "o5")) // three outstanding: at the bound
+	nextEvent(t, ch, mesospb.Event_OFFERS)
+	m.push(offersEvent("o6"))
+	d := next[mesoshttp.Disconnected](t, ch)
+	if pe, ok := errors.AsType[*mesoshttp.ProtocolError](d.Err); !ok || !strings.Contains(pe.Reason, "more than 3 outstanding offers") {
+		t.Fatalf("Disconnected with %v, want the offer bound", d.Err)
+	}
 }
 
 func TestFrameworkIDChangedIsFatal(t *testing.T) {

@@ -16,3 +16,11 @@ var (
 	ResolveLocation = resolveLocation
 	ParseMaster     = parseMaster
 )
+
+// SetMaxOutstandingOffers lowers the offer bound for a test and returns
+// the function that restores it.
+func SetMaxOutstandingOffers(n int) (restore func()) {
+	old := maxOutstandingOffers
+	maxOutstandingOffers = n
+	return func() { maxOutstandingOffers = old }
+}

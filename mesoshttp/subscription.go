@@ -16,13 +16,14 @@ import (
 	"github.com/flink-mesos/flink-mesos/mesospb"
 )
 
+// maxOutstandingOffers bounds the offers (and, separately, inverse offers)
+// a subscription remembers. A master offers each agent's resources once per
+// role, so real clusters stay far below; a stream that passes it is treated
+// as broken rather than allowed to grow the set without bound. A variable
+// only so that tests can lower it.
+var maxOutstandingOffers = 1 << 18
+
 const (
-	// maxOutstandingOffers bounds the offers (and, separately, inverse
-	// offers) a subscription remembers. A master offers each agent's
-	// resources once per role, so real clusters stay far below; a stream
-	// that passes it is treated as broken rather than allowed to grow the
-	// set without bound.
-	maxOutstandingOffers = 1 << 18
 	// maxHeartbeat caps the interval a master may announce, so the
 	// watchdog always fires eventually.
 	maxHeartbeat = time.Hour
