@@ -39,7 +39,7 @@
 //
 // Config.Options parses every key of Flink 1.13's Mesos module, the Flink
 // keys the schedulers need and the keys this project adds (see Reference and
-// docs/configuration.md), and returns Options or a *ValidationError listing
+// the Configuration section of README.md), and returns Options or a *ValidationError listing
 // one *KeyError per problem: the key, the value (secrets redacted), where it
 // was set, and what is allowed. Its ExitCode method returns 2. Unknown
 // mesos.* keys are errors with the closest known key suggested; other

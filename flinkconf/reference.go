@@ -331,7 +331,7 @@ func Reference() []OptionDoc {
 	return out
 }
 
-// WriteReference writes the user documentation (docs/configuration.md):
+// WriteReference writes the user documentation (the Configuration section of README.md):
 // file formats, precedence, the mesos.master forms and one table per group.
 func WriteReference(w io.Writer) error {
 	var b strings.Builder

@@ -11,25 +11,50 @@ import (
 	"github.com/flink-mesos/flink-mesos/flinkconf"
 )
 
-var update = flag.Bool("update", false, "rewrite docs/configuration.md from flinkconf.WriteReference")
+var update = flag.Bool("update", false, "rewrite the configuration reference in README.md from flinkconf.WriteReference")
 
-func TestReferenceDoc(t *testing.T) {
+const (
+	beginRef = "<!-- BEGIN generated configuration reference -->\n"
+	endRef   = "<!-- END generated configuration reference -->"
+)
+
+// The reference lives in README.md under its own Configuration heading,
+// one level down, between two markers; this test keeps it equal to what WriteReference writes.
+func TestReferenceInREADME(t *testing.T) {
 	var b bytes.Buffer
 	if err := flinkconf.WriteReference(&b); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("..", "docs", "configuration.md")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
+	var want strings.Builder
+	for _, line := range strings.SplitAfter(b.String(), "\n") {
+		if strings.HasPrefix(line, "# ") {
+			continue // README.md has its own Configuration heading
 		}
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
+		if strings.HasPrefix(line, "#") {
+			line = "#" + line
 		}
+		want.WriteString(line)
 	}
-	got, err := os.ReadFile(path)
-	if err != nil || !bytes.Equal(got, b.Bytes()) {
-		t.Fatalf("docs/configuration.md is not what flinkconf.WriteReference writes (err %v); regenerate it with: go test ./flinkconf -update", err)
+	path := filepath.Join("..", "README.md")
+	readme, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(readme, []byte(beginRef))
+	j := bytes.Index(readme, []byte(endRef))
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the markers %q ... %q", beginRef, endRef)
+	}
+	got := string(readme[i+len(beginRef) : j])
+	if got == want.String() {
+		return
+	}
+	if !*update {
+		t.Fatalf("the configuration reference in README.md is not what flinkconf.WriteReference writes; regenerate it with: go test ./flinkconf -update")
+	}
+	out := append(append(append([]byte{}, readme[:i+len(beginRef)]...), want.String()...), readme[j:]...)
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
