@@ -38,7 +38,7 @@ func (p *planner) sourcesOf(b int32) *sources {
 				if (r.Reservation != "") != reserved {
 					continue
 				}
-				d, ports := p.slot(r, bn.role)
+				d, ports := p.slot(r, o.Role)
 				switch {
 				case d >= 0:
 					if m := toMilli(r.Scalar); m > 0 {
@@ -154,10 +154,12 @@ func (p *planner) assemble(s *state) Plan {
 	for _, a := range s.allocs {
 		li, ok := launchOf[a.bin]
 		if !ok {
-			bn := &p.bins[a.bin]
 			li = len(plan.Launches)
 			launchOf[a.bin] = li
-			plan.Launches = append(plan.Launches, Launch{AgentID: bn.agentID, Hostname: bn.host, Role: bn.role})
+			plan.Launches = append(plan.Launches, Launch{
+				AgentID: p.agentID(a.bin), Hostname: p.host(a.bin), Role: p.role(a.bin),
+				Tasks: make([]Placement, 0, s.placed[a.bin]),
+			})
 			srcs[a.bin] = p.sourcesOf(a.bin)
 		}
 		cl := &p.classes[a.class]
@@ -184,6 +186,7 @@ func (p *planner) assemble(s *state) Plan {
 		return strings.Compare(x.Role, y.Role)
 	})
 
+	plan.Declines = make([]string, 0, len(offers))
 	for i := range offers {
 		if p.offerUsed[i] || offers[i].ID == "" || (p.dupOffer != nil && p.dupOffer[i]) {
 			continue
@@ -220,7 +223,7 @@ func (p *planner) why(s *state, k int32) error {
 	if len(p.in.Offers) == 0 {
 		return &reason{ErrNoOffers, "no offers"}
 	}
-	if len(p.bins) == 0 {
+	if p.liveBins == 0 {
 		return &reason{ErrNoOffers, fmt.Sprintf("none of the %d offers is valid and for a role of this framework (%s)",
 			len(p.in.Offers), strings.Join(p.roles, ", "))}
 	}

@@ -87,7 +87,8 @@
 // Every valid offer is either in one Launch or in Declines; an offer of a
 // used agent that contributed nothing is declined. A malformed offer (a
 // negative or NaN scalar, a range such as 32000-31000, overlapping ranges,
-// ports overlapping another offer of the agent, a repeated ID) is reported
+// ports overlapping another offer of the agent, an ID repeated for the
+// agent, which means the same offer was passed twice) is reported
 // in BadOffers with an *OfferError naming the offer, resource and value, and
 // is declined; the other offers are used as usual. A malformed task (a
 // bad amount, no resources at all, an empty constraint, a repeated ID) is

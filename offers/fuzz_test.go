@@ -112,10 +112,12 @@ func generate(data []byte) world {
 			attrs = append(attrs, offers.Attribute{Name: "az", Value: fmt.Sprintf("z%d", r.n(2))})
 		}
 		attrs = append(attrs, offers.Attribute{Name: "rack", Value: fmt.Sprint(r.n(3)), Scalar: true})
-		for range 1 + r.n(3) {
+		for k := range 1 + r.n(3) {
 			id := fmt.Sprintf("offer-%02d", seq)
 			seq++
-			dup := len(w.in.Offers) > 0 && r.n(16) == 0
+			// Mesos never repeats an offer ID, so a repeat is the same
+			// offer passed twice: the same agent's.
+			dup := k > 0 && r.n(8) == 0
 			if dup {
 				id = w.in.Offers[len(w.in.Offers)-1].ID
 				w.dupOffers = true

@@ -71,14 +71,17 @@ type planner struct {
 	elig     [][]bool // per constraint set, per bin; computed on first use
 	invalid  []taskIssue
 
-	offerBin  []int32 // bin of each offer, -1 if none
-	offerNext []int32 // next offer of the same agent, then of the same bin; -1 ends
+	agentNext []int32 // next offer of the same agent; -1 ends
+	offerNext []int32 // next offer of the same bin, in ID order; -1 ends
+	offerBin  []int32 // bin of each offer; -1 for none
 	offerUsed []bool
-	dupOffer  []bool
+	dupOffer  []bool        // a later copy of an offer ID: never declined
+	offerErr  []*OfferError // malformed offers filed under their agent, reported by tidyAgent
 	bad       []offerIssue
 
 	agents    []agent
 	bins      []bin
+	liveBins  int     // bins with offers left
 	init      []int64 // per bin and dimension: the usable amount offered, in thousandths
 	initPorts []int64
 	anyGPU    bool
@@ -114,21 +117,37 @@ type constraint struct {
 }
 
 type agent struct {
-	id       string
-	first    int32 // offers, linked by offerNext
+	seed     int32 // its first offer in the input: the agent ID is this offer's
+	first    int32 // offers, linked by agentNext; after tidyAgent the one with the smallest ID
 	last     int32
 	n        int32
 	portsRes int32 // ports resources among its offers
+	bin      int32 // its first bin; the others follow bin.next
 }
 
+// bin is one agent and allocation role: what a LAUNCH may combine. Names
+// are read from offers (seed for agent ID and role, rep for the hostname)
+// rather than copied, to keep the bins small.
 type bin struct {
-	agent   int32
-	agentID string
-	host    string
-	role    string
-	first   int32 // offers in ID order, linked by offerNext
-	rep     int32 // the agent's offer with the smallest ID: attributes come from it
-	gpu     bool
+	agent int32
+	next  int32 // the agent's next bin
+	seed  int32 // the offer that made it
+	first int32 // offers, linked by offerNext; -1 if none is left
+	last  int32
+	rep   int32     // the agent's offer with the smallest ID: hostname and attributes come from it
+	hkey  [2]uint64 // prefixKey(hostname)
+	gpu   bool
+}
+
+func (p *planner) agentID(b int32) string { return p.in.Offers[p.bins[b].seed].AgentID }
+func (p *planner) role(b int32) string    { return p.in.Offers[p.bins[b].seed].Role }
+
+// host is the bin's hostname; "" for a bin whose offers were all dropped.
+func (p *planner) host(b int32) string {
+	if r := p.bins[b].rep; r >= 0 {
+		return p.in.Offers[r].Hostname
+	}
+	return ""
 }
 
 type taskIssue struct {
@@ -320,132 +339,232 @@ func (p *planner) addBad(i int, e *OfferError) { p.bad = append(p.bad, offerIssu
 func (p *planner) readOffers() {
 	offers := p.in.Offers
 	n := len(offers)
-	p.offerBin = make([]int32, n)
+	p.agentNext = make([]int32, n)
 	p.offerNext = make([]int32, n)
-	for i := range p.offerBin {
-		p.offerBin[i], p.offerNext[i] = -1, -1
+	p.offerBin = make([]int32, n)
+	for i := range n {
+		p.agentNext[i], p.offerNext[i], p.offerBin[i] = -1, -1, -1
 	}
-	ids := newIndex(n)
-	offerKey := func(i int32) string { return offers[i].ID }
 	agentIx := newIndex(n)
-	agentKey := func(i int32) string { return p.agents[i].id }
+	agentKey := func(i int32) string { return offers[p.agents[i].seed].AgentID }
+	p.agents = make([]agent, 0, n)
+	p.bins = make([]bin, 0, n)
+	p.init = make([]int64, 0, n*p.nd)
+	p.initPorts = make([]int64, 0, n)
+	// One pass validates each offer, files it under its agent and its bin
+	// and adds up what it offers, while its memory is at hand.
 	for i := range offers {
 		o := &offers[i]
-		if o.ID != "" {
-			if j := ids.add(o.ID, int32(i), offerKey); j >= 0 {
-				if p.dupOffer == nil {
-					p.dupOffer = make([]bool, n)
-				}
-				p.dupOffer[i] = true
-				p.addBad(i, &OfferError{
-					OfferID: o.ID, Field: "id",
-					Problem: fmt.Sprintf("repeats offer %d of the input; only the first one is used", j),
-					Err:     ErrDuplicateOffer,
-				})
+		e := checkOffer(o)
+		if e != nil {
+			if o.ID == "" || o.AgentID == "" {
+				p.addBad(i, e)
 				continue
 			}
+			// Filed all the same, for tidyAgent to see a repeated ID; it
+			// reports the error unless the offer is a repeat.
+			if p.offerErr == nil {
+				p.offerErr = make([]*OfferError, n)
+			}
+			p.offerErr[i] = e
 		}
-		if e := checkOffer(o); e != nil {
-			p.addBad(i, e)
+		a := agentIx.add(o.AgentID, int32(len(p.agents)), agentKey)
+		if a < 0 {
+			a = int32(len(p.agents))
+			p.agents = append(p.agents, agent{seed: int32(i), first: int32(i), last: int32(i), bin: -1})
+		} else {
+			p.agentNext[p.agents[a].last] = int32(i)
+			p.agents[a].last = int32(i)
+		}
+		p.agents[a].n++
+		if e != nil {
 			continue
 		}
-		ports := int32(0)
-		for j := range o.Resources {
-			if r := &o.Resources[j]; r.Kind == KindRanges && r.Name == namePorts {
-				ports++
-			}
+		if o.Role != "" && !slices.Contains(p.roles, o.Role) {
+			p.agents[a].portsRes += portsResources(o)
+			continue
 		}
-		if a := agentIx.add(o.AgentID, int32(len(p.agents)), agentKey); a >= 0 {
-			ag := &p.agents[a]
-			p.offerNext[ag.last] = int32(i)
-			ag.last = int32(i)
-			ag.n++
-			ag.portsRes += ports
+		b := p.binFor(a, int32(i))
+		if bn := &p.bins[b]; bn.first < 0 {
+			bn.first = int32(i)
 		} else {
-			p.agents = append(p.agents, agent{id: o.AgentID, first: int32(i), last: int32(i), n: 1, portsRes: ports})
+			p.offerNext[bn.last] = int32(i)
 		}
+		p.bins[b].last = int32(i)
+		p.offerBin[i] = b
+		p.agents[a].portsRes += p.count(b, o, 1)
 	}
-
-	var list []int32
 	for a := range p.agents {
-		ag := &p.agents[a]
-		list = list[:0]
-		for i := ag.first; i >= 0; i = p.offerNext[i] {
-			list = append(list, i)
-		}
-		if len(list) > 1 {
-			slices.SortFunc(list, func(x, y int32) int { return strings.Compare(offers[x].ID, offers[y].ID) })
-		}
-		if ag.portsRes > 1 {
-			list = p.dropPortClashes(list)
-		}
-		p.binAgent(int32(a), list)
+		p.tidyAgent(int32(a))
 	}
-
-	p.init = make([]int64, len(p.bins)*p.nd)
-	p.initPorts = make([]int64, len(p.bins))
 	for b := range p.bins {
 		bn := &p.bins[b]
-		base := b * p.nd
-		for i := bn.first; i >= 0; i = p.offerNext[i] {
-			p.offerBin[i] = int32(b)
-			o := &offers[i]
-			for j := range o.Resources {
-				r := &o.Resources[j]
-				d, ports := p.slot(r, bn.role)
-				switch {
-				case d >= 0:
-					p.init[base+d] = satAdd(p.init[base+d], toMilli(r.Scalar))
-				case ports:
-					p.initPorts[b] = satAdd(p.initPorts[b], countPorts(r.Ranges))
-				}
-			}
+		if bn.first < 0 {
+			continue
 		}
-		bn.gpu = p.init[base+dimGPUs] > 0
+		p.liveBins++
+		bn.gpu = p.init[b*p.nd+dimGPUs] > 0
 		p.anyGPU = p.anyGPU || bn.gpu
 	}
 }
 
-// binAgent makes one bin per allocation role of an agent's offers (list, in
-// ID order). Offers for a role the framework does not have get no bin and
-// are declined.
-func (p *planner) binAgent(a int32, list []int32) {
-	if len(list) == 0 {
+func portsResources(o *Offer) int32 {
+	n := int32(0)
+	for j := range o.Resources {
+		if r := &o.Resources[j]; r.Kind == KindRanges && r.Name == namePorts {
+			n++
+		}
+	}
+	return n
+}
+
+// binFor returns the bin of agent a for the allocation role of offer i,
+// making it if needed.
+func (p *planner) binFor(a, i int32) int32 {
+	role := p.in.Offers[i].Role
+	prev := int32(-1)
+	for b := p.agents[a].bin; b >= 0; b = p.bins[b].next {
+		if p.role(b) == role {
+			return b
+		}
+		prev = b
+	}
+	b := int32(len(p.bins))
+	p.bins = append(p.bins, bin{agent: a, next: -1, seed: i, first: -1, last: -1, rep: -1})
+	p.init = append(p.init, make([]int64, p.nd)...)
+	p.initPorts = append(p.initPorts, 0)
+	if prev < 0 {
+		p.agents[a].bin = b
+	} else {
+		p.bins[prev].next = b
+	}
+	return b
+}
+
+// count adds (sign 1) or takes back (sign -1) what offer o adds to bin b,
+// and returns how many ports resources it has.
+func (p *planner) count(b int32, o *Offer, sign int64) int32 {
+	ports := int32(0)
+	base := int(b) * p.nd
+	for j := range o.Resources {
+		r := &o.Resources[j]
+		if r.Kind == KindRanges && r.Name == namePorts {
+			ports++
+		}
+		switch d, isPorts := p.slot(r, o.Role); {
+		case d >= 0:
+			p.init[base+d] = addSigned(p.init[base+d], toMilli(r.Scalar), sign)
+		case isPorts:
+			p.initPorts[b] = addSigned(p.initPorts[b], countPorts(r.Ranges), sign)
+		}
+	}
+	return ports
+}
+
+// tidyAgent finishes an agent once all offers are filed: the offer with the
+// smallest ID speaks for the agent (hostname, attributes), a repeated offer
+// ID and offers whose ports collide are dropped, and each bin lists its
+// offers in ID order. An agent with one offer and at most one ports
+// resource, the common case, needs none of that. Mesos never gives two
+// offers one ID, so a repeat is the same offer passed twice, which is
+// always the same agent's.
+func (p *planner) tidyAgent(a int32) {
+	offers := p.in.Offers
+	ag := &p.agents[a]
+	if ag.n == 1 && p.isBad(ag.first) {
+		p.addBad(int(ag.first), p.offerErr[ag.first])
+		ag.first = -1
 		return
 	}
-	offers := p.in.Offers
-	rep := list[0]
-	firstBin := len(p.bins)
-	var last map[int32]int32 // bin -> its last offer, for agents with several offers
-	if len(list) > 1 {
-		last = map[int32]int32{}
+	if ag.n > 1 || ag.portsRes > 1 {
+		var list []int32
+		for i := ag.first; i >= 0; i = p.agentNext[i] {
+			list = append(list, i)
+		}
+		slices.SortStableFunc(list, func(x, y int32) int { return strings.Compare(offers[x].ID, offers[y].ID) })
+		var keep []int32
+		first := int32(-1) // the first offer with the current ID
+		for _, i := range list {
+			if first < 0 || offers[i].ID != offers[first].ID {
+				first = i
+			} else {
+				// The first copy alone is declined or used, even if bad.
+				if p.dupOffer == nil {
+					p.dupOffer = make([]bool, len(offers))
+				}
+				p.dupOffer[i] = true
+				p.addBad(int(i), &OfferError{
+					OfferID: offers[i].ID, Field: "id",
+					Problem: fmt.Sprintf("repeats offer %d of the input; only the first one is used", first),
+					Err:     ErrDuplicateOffer,
+				})
+				if !p.isBad(i) {
+					p.unfile(i)
+				}
+				continue
+			}
+			if p.isBad(i) {
+				p.addBad(int(i), p.offerErr[i])
+				continue
+			}
+			keep = append(keep, i)
+		}
+		if ag.portsRes > 1 {
+			keep = p.dropPortClashes(keep)
+		}
+		// Relink every bin of the agent in ID order.
+		for b := ag.bin; b >= 0; b = p.bins[b].next {
+			p.bins[b].first, p.bins[b].last = -1, -1
+		}
+		for _, i := range keep {
+			b := p.offerBin[i]
+			if b < 0 {
+				continue
+			}
+			p.offerNext[i] = -1
+			if bn := &p.bins[b]; bn.first < 0 {
+				bn.first = i
+			} else {
+				p.offerNext[bn.last] = i
+			}
+			p.bins[b].last = i
+		}
+		ag.first = -1
+		if len(keep) > 0 {
+			ag.first = keep[0]
+		}
 	}
-	for _, i := range list {
-		p.offerNext[i] = -1
-		role := offers[i].Role
-		if role != "" && !slices.Contains(p.roles, role) {
+	for b := ag.bin; b >= 0; b = p.bins[b].next {
+		bn := &p.bins[b]
+		if bn.first < 0 {
+			// Every offer of this bin was dropped: nothing may come of it.
+			clear(p.init[int(b)*p.nd : int(b+1)*p.nd])
+			p.initPorts[b] = 0
 			continue
 		}
-		b := -1
-		for x := firstBin; x < len(p.bins); x++ {
-			if p.bins[x].role == role {
-				b = x
-				break
-			}
-		}
-		if b < 0 {
-			p.bins = append(p.bins, bin{
-				agent: a, agentID: offers[i].AgentID, host: offers[rep].Hostname,
-				role: role, first: i, rep: rep,
-			})
-			if len(list) > 1 {
-				last[int32(len(p.bins)-1)] = i
-			}
-			continue
-		}
-		p.offerNext[last[int32(b)]] = i
-		last[int32(b)] = i
+		bn.rep = ag.first
+		bn.hkey = prefixKey(offers[ag.first].Hostname)
 	}
+}
+
+func (p *planner) isBad(i int32) bool { return p.offerErr != nil && p.offerErr[i] != nil }
+
+// unfile takes a dropped offer back out of its bin's sums; relinking
+// happens after.
+func (p *planner) unfile(i int32) {
+	if b := p.offerBin[i]; b >= 0 {
+		p.count(b, &p.in.Offers[i], -1)
+		p.offerBin[i] = -1
+	}
+}
+
+// prefixKey holds the first 16 bytes of s (zero-padded) as two numbers
+// that order like the strings do, so most name comparisons never touch the
+// strings themselves.
+func prefixKey(s string) [2]uint64 {
+	var b [16]byte
+	copy(b[:], s)
+	return [2]uint64{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
 }
 
 // dropPortClashes removes offers whose ports collide with ports of an
@@ -492,6 +611,7 @@ func (p *planner) dropPortClashes(list []int32) []int32 {
 		}
 		if clash != nil {
 			p.addBad(int(i), clash)
+			p.unfile(i)
 			continue
 		}
 		taken = append(taken, mine...)
@@ -554,6 +674,16 @@ func satAdd(a, b int64) int64 {
 	return a + b
 }
 
+// addSigned adds v (sign 1) saturating, or takes it back (sign -1) down to
+// no less than zero. Sums saturate, so a take-back can only leave less than
+// there is, never more.
+func addSigned(sum, v, sign int64) int64 {
+	if sign > 0 {
+		return satAdd(sum, v)
+	}
+	return max(0, sum-v)
+}
+
 func countPorts(rs []Range) int64 {
 	var n int64
 	for _, r := range rs {
@@ -601,10 +731,10 @@ func (p *planner) prepare() {
 		key := func(i int32) string { return p.hostNames[i] }
 		p.hostOf = make([]int32, len(p.bins))
 		for b := range p.bins {
-			h := p.hostIx.add(p.bins[b].host, int32(len(p.hostNames)), key)
+			h := p.hostIx.add(p.host(int32(b)), int32(len(p.hostNames)), key)
 			if h < 0 {
 				h = int32(len(p.hostNames))
-				p.hostNames = append(p.hostNames, p.bins[b].host)
+				p.hostNames = append(p.hostNames, p.host(int32(b)))
 			} else {
 				p.sharedHosts = true
 			}
@@ -678,8 +808,11 @@ func (p *planner) eligible(k int32, b int32) bool {
 // a missing attribute fails), and compares scalar attributes as numbers.
 func (p *planner) satisfies(b int32, c constraint) bool {
 	bn := &p.bins[b]
+	if bn.first < 0 {
+		return false // every offer of it was dropped
+	}
 	if c.Attribute == "HOSTNAME" {
-		return bn.host == c.Value
+		return p.host(b) == c.Value
 	}
 	for _, a := range p.in.Offers[bn.rep].Attributes {
 		if a.Name != c.Attribute {
@@ -701,11 +834,17 @@ func (p *planner) satisfies(b int32, c constraint) bool {
 // every choice, which makes plans independent of the offers' order.
 func (p *planner) nameCmp(a, b int32) int {
 	x, y := &p.bins[a], &p.bins[b]
-	if c := strings.Compare(x.host, y.host); c != 0 {
+	if x.hkey != y.hkey {
+		if x.hkey[0] != y.hkey[0] {
+			return cmpU64(x.hkey[0], y.hkey[0])
+		}
+		return cmpU64(x.hkey[1], y.hkey[1])
+	}
+	if c := strings.Compare(p.host(a), p.host(b)); c != 0 {
 		return c
 	}
-	if c := strings.Compare(x.agentID, y.agentID); c != 0 {
+	if c := strings.Compare(p.agentID(a), p.agentID(b)); c != 0 {
 		return c
 	}
-	return strings.Compare(x.role, y.role)
+	return strings.Compare(p.role(a), p.role(b))
 }

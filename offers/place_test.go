@@ -872,3 +872,46 @@ func TestTaskErrorText(t *testing.T) {
 		}
 	}
 }
+
+func TestRepeatedOfferIDs(t *testing.T) {
+	good := offer("o1", "a1", "h1", cpus(1), mem(1024))
+	bad := offer("o1", "a1", "h1", cpus(-1))
+	tests := []struct {
+		name     string
+		offers   []offers.Offer
+		placed   string
+		declines []string
+		errs     []error
+	}{
+		{"a bad first copy decides", []offers.Offer{bad, good}, "", []string{"o1"}, []error{offers.ErrInvalidOffer, offers.ErrDuplicateOffer}},
+		{"a bad later copy is only a repeat", []offers.Offer{good, bad}, "a1:1", nil, []error{offers.ErrDuplicateOffer}},
+		{"three copies", []offers.Offer{good, good, good}, "a1:1", nil, []error{offers.ErrDuplicateOffer, offers.ErrDuplicateOffer}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustPlace(t, offers.Input{Offers: tt.offers, Tasks: []offers.Task{task("t", 1, 1024)}})
+			if got := perAgent(p); got != tt.placed || !slices.Equal(p.Declines, tt.declines) {
+				t.Fatalf("placed %q declines %v, want %q %v", got, p.Declines, tt.placed, tt.declines)
+			}
+			if len(p.BadOffers) != len(tt.errs) {
+				t.Fatalf("bad offers %v, want %v", p.BadOffers, tt.errs)
+			}
+			for i, e := range p.BadOffers {
+				if !errors.Is(e, tt.errs[i]) {
+					t.Fatalf("bad offer %d: %v, want %v", i, e, tt.errs[i])
+				}
+			}
+		})
+	}
+}
+
+func TestAgentWithEveryOfferDropped(t *testing.T) {
+	clash := offer("o1", "a1", "h1", cpus(8), ports(offers.Range{Begin: 1, End: 5}), ports(offers.Range{Begin: 5, End: 6}))
+	clash.Attributes = []offers.Attribute{{Name: "az", Value: "a"}}
+	p := mustPlace(t, offers.Input{Offers: []offers.Offer{clash, offer("o2", "a2", "h2", cpus(1))}, Tasks: []offers.Task{
+		{ID: "t", CPUs: 1, Constraints: []offers.Constraint{{Attribute: "az", Value: "a"}}},
+	}})
+	if len(p.Launches) != 0 || !errors.Is(p.Unplaced[0].Reason, offers.ErrConstraint) || !slices.Equal(p.Declines, []string{"o1", "o2"}) {
+		t.Fatalf("plan %+v, want nothing placed, both declined", p)
+	}
+}

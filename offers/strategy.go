@@ -233,6 +233,7 @@ func (p *planner) fillFresh(s *state, k int32, tier int) {
 		}
 		return p.nameCmp(x.b, y.b) < 0
 	}}
+	h.items = make([]cand, 0, len(p.bins)-len(s.open))
 	for b := range int32(len(p.bins)) {
 		if s.placed[b] > 0 || !p.inTier(b, tier) || !p.eligible(k, b) {
 			continue

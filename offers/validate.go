@@ -70,25 +70,27 @@ func checkOffer(o *Offer) *OfferError {
 		if r.Name == "" {
 			return bad(fmt.Sprintf("resource %d", i), "", "has no name")
 		}
-		field := fmt.Sprintf("resource %q", r.Name)
+		// Formatted only on error: this loop runs for every resource of
+		// every offer.
+		field := func() string { return fmt.Sprintf("resource %q", r.Name) }
 		switch r.Kind {
 		case KindScalar:
 			if p := scalarProblem(r.Scalar); p != "" {
-				return bad(field, fmtFloat(r.Scalar), "a scalar "+p)
+				return bad(field(), fmtFloat(r.Scalar), "a scalar "+p)
 			}
 		case KindRanges:
 			if p, v := rangesProblem(r.Ranges); p != "" {
-				return bad(field, v, p)
+				return bad(field(), v, p)
 			}
 		case KindSet:
 		default:
-			return bad(field, "", fmt.Sprintf("kind %d is unknown; allowed are scalar, ranges and set", r.Kind))
+			return bad(field(), "", fmt.Sprintf("kind %d is unknown; allowed are scalar, ranges and set", r.Kind))
 		}
 		if r.Reservation == "*" {
-			return bad(field, "", `is reserved to role "*", which cannot hold reservations; unreserved resources have an empty Reservation`)
+			return bad(field(), "", `is reserved to role "*", which cannot hold reservations; unreserved resources have an empty Reservation`)
 		}
 		if (r.DiskSource != "" || r.Persistent) && r.Name != nameDisk {
-			return bad(field, "", "has disk information, which only disk resources may have")
+			return bad(field(), "", "has disk information, which only disk resources may have")
 		}
 	}
 	for i := range o.Attributes {
