@@ -15,12 +15,7 @@ import (
 	"github.com/flink-mesos/flink-mesos/mesospb"
 )
 
-// Benchmarks of the event path. BenchmarkEventReader (framing, decoding and
-// checks) and BenchmarkSubscription (the whole client: HTTP over an
-// in-memory pipe, the watchdog, offer bookkeeping, the channel to the
-// owner) run on the same bytes as BenchmarkUnmarshalBaseline, the bare
-// decoder call, so each ratio reads off one run. Figures are in
-// docs/bench-mesoshttp.md.
+// Benchmarks of the event path; figures are in docs/bench-mesoshttp.md.
 
 // benchUpdate is an UPDATE as an agent sends it.
 func benchUpdate() *mesospb.Event {
@@ -99,98 +94,100 @@ func reportEvents(b *testing.B, size int) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
-// BenchmarkUnmarshalBaseline is the bare decoder on the same bytes:
-// proto.Unmarshal, or protojson with the client's options.
-func BenchmarkUnmarshalBaseline(b *testing.B) {
+// BenchmarkEvents runs, for each encoding and event, three sub-benchmarks
+// back to back on the same bytes, so that they share the machine's state
+// and their ratios can be read off one run:
+//
+//   - baseline: the bare decoder call (proto.Unmarshal, or protojson with
+//     the client's options) on one event's bytes;
+//   - reader: EventReader.Next on a RecordIO stream in memory (framing,
+//     decoding, the event checks);
+//   - subscription: the whole client, from the master's writes to the
+//     owner's receive through Run, over an in-memory connection (HTTP
+//     chunking, the watchdog, offer bookkeeping, the channel).
+func BenchmarkEvents(b *testing.B) {
 	for _, c := range benchCases(b) {
-		b.Run(c.name, func(b *testing.B) {
-			b.ReportAllocs()
-			opts := protojson.UnmarshalOptions{DiscardUnknown: true}
-			for b.Loop() {
-				ev := new(mesospb.Event)
-				var err error
-				if c.enc == mesoshttp.JSON {
-					err = opts.Unmarshal(c.event, ev)
-				} else {
-					err = proto.Unmarshal(c.event, ev)
-				}
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			reportEvents(b, len(c.event))
-		})
+		b.Run(c.name+"/baseline", func(b *testing.B) { benchBaseline(b, c) })
+		b.Run(c.name+"/reader", func(b *testing.B) { benchReader(b, c) })
+		b.Run(c.name+"/subscription", func(b *testing.B) { benchSubscription(b, c) })
 	}
 }
 
-// BenchmarkEventReader reads the events from a RecordIO stream in memory.
-func BenchmarkEventReader(b *testing.B) {
-	for _, c := range benchCases(b) {
-		b.Run(c.name, func(b *testing.B) {
-			stream, n := frames(c.event)
-			src := bytes.NewReader(stream)
-			r := mesoshttp.NewEventReader(src, c.enc, 0)
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if i == n {
-					src.Reset(stream)
-					r = mesoshttp.NewEventReader(src, c.enc, 0)
-					i = 0
-				}
-				if _, err := r.Next(); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
-			reportEvents(b, len(c.event))
-		})
+func benchBaseline(b *testing.B, c benchCase) {
+	b.ReportAllocs()
+	opts := protojson.UnmarshalOptions{DiscardUnknown: true}
+	for b.Loop() {
+		ev := new(mesospb.Event)
+		var err error
+		if c.enc == mesoshttp.JSON {
+			err = opts.Unmarshal(c.event, ev)
+		} else {
+			err = proto.Unmarshal(c.event, ev)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
 	}
+	reportEvents(b, len(c.event))
 }
 
-// BenchmarkSubscription measures events from the master's writes to the
-// owner's receive through Run, over an in-memory connection.
-func BenchmarkSubscription(b *testing.B) {
-	for _, c := range benchCases(b) {
-		b.Run(c.name, func(b *testing.B) {
-			batch, _ := frames(c.event)
-			sub := recordio.AppendFrame(nil, encodeEvent(b, c.enc, &mesospb.Event{Type: mesospb.Event_SUBSCRIBED.Enum(),
-				Subscribed: &mesospb.Event_Subscribed{FrameworkId: &mesospb.FrameworkID{Value: proto.String("fw")}}}))
-			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", c.enc.ContentType())
-				w.Header().Set("Mesos-Stream-Id", "bench")
-				w.WriteHeader(http.StatusOK)
-				w.Write(sub)
-				for r.Context().Err() == nil {
-					if _, err := w.Write(batch); err != nil {
-						return
-					}
-				}
-			})
-			cfg := mesoshttp.Config{Masters: []string{"http://master.test:5050"}, Encoding: c.enc}
-			mesoshttp.SetDial(&cfg, servePipe(b, h))
-			cl, err := mesoshttp.New(cfg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer cl.Close()
-			ctx, cancel := context.WithCancel(context.Background())
-			ch := cl.Run(ctx, subscribeWith(frameworkInfo()))
-			defer func() {
-				cancel()
-				for range ch {
-				}
-			}()
-			if _, ok := (<-ch).(mesoshttp.Subscribed); !ok {
-				b.Fatal("not subscribed")
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, ok := (<-ch).(mesoshttp.Event); !ok {
-					b.Fatal("not an event")
-				}
-			}
-			reportEvents(b, len(c.event))
-		})
+func benchReader(b *testing.B, c benchCase) {
+	stream, n := frames(c.event)
+	src := bytes.NewReader(stream)
+	r := mesoshttp.NewEventReader(src, c.enc, 0)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i == n {
+			src.Reset(stream)
+			r = mesoshttp.NewEventReader(src, c.enc, 0)
+			i = 0
+		}
+		if _, err := r.Next(); err != nil {
+			b.Fatal(err)
+		}
+		i++
 	}
+	reportEvents(b, len(c.event))
+}
+
+func benchSubscription(b *testing.B, c benchCase) {
+	batch, _ := frames(c.event)
+	sub := recordio.AppendFrame(nil, encodeEvent(b, c.enc, &mesospb.Event{Type: mesospb.Event_SUBSCRIBED.Enum(),
+		Subscribed: &mesospb.Event_Subscribed{FrameworkId: &mesospb.FrameworkID{Value: proto.String("fw")}}}))
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", c.enc.ContentType())
+		w.Header().Set("Mesos-Stream-Id", "bench")
+		w.WriteHeader(http.StatusOK)
+		w.Write(sub)
+		for r.Context().Err() == nil {
+			if _, err := w.Write(batch); err != nil {
+				return
+			}
+		}
+	})
+	cfg := mesoshttp.Config{Masters: []string{"http://master.test:5050"}, Encoding: c.enc}
+	mesoshttp.SetDial(&cfg, servePipe(b, h))
+	cl, err := mesoshttp.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := cl.Run(ctx, subscribeWith(frameworkInfo()))
+	defer func() {
+		cancel()
+		for range ch {
+		}
+	}()
+	if _, ok := (<-ch).(mesoshttp.Subscribed); !ok {
+		b.Fatal("not subscribed")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := (<-ch).(mesoshttp.Event); !ok {
+			b.Fatal("not an event")
+		}
+	}
+	reportEvents(b, len(c.event))
 }
