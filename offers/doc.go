@@ -41,24 +41,34 @@
 // n more tasks of the class: the mean, over cpus, mem and every resource
 // the class asks for, of used/offered for that agent, in [0, 1].
 //
-// Binpack (the default) wants the fewest agents. A class first tops up
-// the agents the plan already uses, fullest after the top-up first; then
-// it opens new agents, those that fit the most tasks of the class first
-// (a whole agent's worth in one step), the fullest afterwards among
-// equals, and for the last, partial agent the one the remaining tasks fill
-// best. With more than one class, Place also computes first-fit
-// decreasing (classes largest first, every task on the first agent by
-// hostname, agent ID and role that fits it) and keeps that plan if it
-// places more tasks, or as many on fewer agents. So binpack never places
-// fewer tasks than FFD, nor uses more agents for as many. For a single
-// class the main packer is already optimal and FFD is skipped.
+// Binpack (the default) wants the fewest agents. Class by class, it first
+// tops up the agents the plan already uses, fullest after the top-up
+// first; then it opens new agents, those that fit the most tasks of the
+// class first (a whole agent's worth in one step), the fullest afterwards
+// among equals, and for the last, partial agent the one the remaining
+// tasks fill best. For a single class that needs the fewest agents there
+// can be, unless a per-host limit couples agents of one host. Otherwise
+// Place also computes two more plans and keeps the one that places the
+// most tasks, then uses the fewest agents (the first on ties):
+//
+//   - first-fit decreasing (FFD): classes largest first, every task on the
+//     first agent by hostname, agent ID and role that fits it; so binpack
+//     never places fewer tasks than FFD, nor uses more agents for as many;
+//   - agent by agent: the largest agent first, filled with the tasks that
+//     suit what is left of it best (the dot product of the task's needs
+//     and the agent's remaining resources, as shares of its offer: the
+//     DotProduct heuristic of Panigrahy et al., "Heuristics for Vector Bin
+//     Packing", 2011). Placing shape by shape strands resources when
+//     shapes differ (memory-heavy tasks leave cpus idle); mixing shapes on
+//     an agent does not.
 //
 // Spread puts one task at a time on the agent with the fewest tasks of the
 // task's group on that host (counting Running), then the least full after
 // the task: the same score with the sign flipped.
 //
-// In both, a task without GPUs tries agents that offer no GPUs before
-// agents that do (Mesos' advice for GPU_RESOURCES frameworks), and the
+// In both, a task without GPUs tries agents without GPUs left before
+// agents with some (Mesos' advice for GPU_RESOURCES frameworks; an agent
+// whose GPUs this plan already gave away counts as one without), and the
 // last tie-break is hostname, agent ID and role, so the agents chosen do
 // not depend on the order offers come in.
 //
@@ -98,8 +108,9 @@
 //
 // # Cost
 //
-// Place takes time linear in offers and tasks per class, plus log factors:
-// grouping uses a hash index, the best agent comes off a heap, and a whole
-// agent's worth of a class is placed in one step. With several classes the
-// FFD candidate sorts the agents once.
+// For one class, Place takes time linear in offers and tasks, plus log
+// factors: grouping uses a hash index, the best agent comes off a heap,
+// and a whole agent's worth of tasks is placed in one step. With several
+// classes, the FFD plan sorts the agents once, and the agent-by-agent plan
+// looks at every class for every task it places.
 package offers

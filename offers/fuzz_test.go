@@ -526,8 +526,8 @@ func badIDs(p offers.Plan) []string {
 // definition: tasks sorted by their largest share of all offered
 // resources (ties: the first appearance of an equal task, then input
 // order), each task on the first agent bin (agent and allocation role, by
-// hostname, agent ID, role) that fits it, bins without GPUs before bins
-// with GPUs for tasks without GPUs. It trusts plan.BadOffers for which
+// hostname, agent ID, role) that fits it, bins without GPUs left before
+// bins with GPUs left for tasks without GPUs. It trusts plan.BadOffers for which
 // offers were refused; checkPlan checks those separately.
 func ffdReference(w world, plan offers.Plan) (int, int) {
 	in := w.in

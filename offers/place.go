@@ -30,14 +30,17 @@ func Place(in Input) (Plan, error) {
 	s := p.newState()
 	if in.Strategy == Spread {
 		p.spread(s)
-	} else {
-		var alt *state
-		if p.needFFD() {
-			alt = s.clone()
-		}
-		p.binpack(s)
-		if alt != nil {
-			p.ffd(alt)
+		return p.assemble(s), nil
+	}
+	var alts []*state
+	if p.needFFD() {
+		alts = []*state{s.clone(), s.clone()}
+	}
+	p.binpack(s)
+	if alts != nil {
+		p.ffd(alts[0])
+		p.fill(alts[1])
+		for _, alt := range alts {
 			if alt.total > s.total || (alt.total == s.total && alt.agents < s.agents) {
 				s = alt
 			}
@@ -79,12 +82,14 @@ type planner struct {
 	offerErr  []*OfferError // malformed offers filed under their agent, reported by tidyAgent
 	bad       []offerIssue
 
-	agents    []agent
-	bins      []bin
-	liveBins  int     // bins with offers left
-	init      []int64 // per bin and dimension: the usable amount offered, in thousandths
-	initPorts []int64
-	anyGPU    bool
+	agents     []agent
+	bins       []bin
+	liveBins   int     // bins with offers left
+	init       []int64 // per bin and dimension: the usable amount offered, in thousandths
+	initPorts  []int64
+	total      []int64 // per dimension, over all bins
+	totalPorts int64
+	anyGPU     bool
 
 	// The host index exists only when a class has a per-host limit or the
 	// strategy is spread, the two things that count tasks per host.
@@ -136,7 +141,6 @@ type bin struct {
 	last  int32
 	rep   int32     // the agent's offer with the smallest ID: hostname and attributes come from it
 	hkey  [2]uint64 // prefixKey(hostname)
-	gpu   bool
 }
 
 func (p *planner) agentID(b int32) string { return p.in.Offers[p.bins[b].seed].AgentID }
@@ -403,8 +407,7 @@ func (p *planner) readOffers() {
 			continue
 		}
 		p.liveBins++
-		bn.gpu = p.init[b*p.nd+dimGPUs] > 0
-		p.anyGPU = p.anyGPU || bn.gpu
+		p.anyGPU = p.anyGPU || p.init[b*p.nd+dimGPUs] > 0
 	}
 }
 
@@ -699,7 +702,8 @@ func countPorts(rs []Range) int64 {
 // prepare sizes and orders the classes and builds the host index if
 // anything counts tasks per host.
 func (p *planner) prepare() {
-	total := make([]int64, p.nd)
+	p.total = make([]int64, p.nd)
+	total := p.total
 	var totalPorts int64
 	for b := range p.bins {
 		for d := range p.nd {
@@ -707,6 +711,7 @@ func (p *planner) prepare() {
 		}
 		totalPorts = satAdd(totalPorts, p.initPorts[b])
 	}
+	p.totalPorts = totalPorts
 	perHost := p.in.Strategy == Spread
 	p.order = make([]int32, len(p.classes))
 	for k := range p.classes {

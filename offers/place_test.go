@@ -915,3 +915,32 @@ func TestAgentWithEveryOfferDropped(t *testing.T) {
 		t.Fatalf("plan %+v, want nothing placed, both declined", p)
 	}
 }
+
+func TestBinpackMixesShapesOnAnAgent(t *testing.T) {
+	// Found by searching random inputs: placing shape by shape fits four
+	// of these tasks on the two agents; filling each agent with the shapes
+	// that suit what is left of it fits five.
+	in := offers.Input{
+		Offers: []offers.Offer{offer("o1", "a1", "h1", cpus(4), mem(4096)), offer("o2", "a2", "h2", cpus(4), mem(4096))},
+		Tasks: []offers.Task{
+			task("t1", 2, 512), task("t2", 2, 512), task("t3", 1, 2048), task("t4", 2, 2048), task("t5", 1, 1024), task("t6", 2, 2048),
+		},
+	}
+	p := mustPlace(t, in)
+	want := map[string]string{"t4": "a1", "t6": "a1", "t1": "a2", "t3": "a2", "t5": "a2"}
+	if got := where(p); !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+func TestGPUAgentWithItsGPUsGivenAway(t *testing.T) {
+	// Once the GPU task has the agent's only GPU, the agent is as good as
+	// any for tasks without GPUs, and binpack fills it.
+	p := mustPlace(t, offers.Input{
+		Offers: []offers.Offer{offer("o1", "a1", "h1", cpus(16), mem(16384), gpus(1)), offer("o2", "a2", "h2", cpus(2), mem(2048))},
+		Tasks:  append([]offers.Task{{ID: "gpu", CPUs: 1, MemMB: 1024, GPUs: 1}}, tasks("cpu", 2, task("", 1, 1024))...),
+	})
+	if got := perAgent(p); got != "a1:3" {
+		t.Fatalf("got %q, want all three on a1", got)
+	}
+}

@@ -135,9 +135,9 @@ func (p *planner) fullness(s *state, k, b int32, n int64) float64 {
 	return sum / float64(parts)
 }
 
-// Tiers keep tasks without GPUs off GPU agents while other agents fit
-// them, as Mesos advises for GPU_RESOURCES frameworks: such a task tries
-// the plain agents first, the GPU agents after.
+// Tiers keep tasks without GPUs off agents with GPUs while other agents
+// fit them, as Mesos advises for GPU_RESOURCES frameworks: such a task
+// tries the plain agents first, the GPU agents after.
 const (
 	tierAll = iota
 	tierPlain
@@ -156,15 +156,20 @@ func (p *planner) tiers(k int32) []int {
 	return twoTiers
 }
 
-func (p *planner) inTier(b int32, tier int) bool {
+// inTier reads the GPUs an agent has left, not what it offered: once a
+// plan gave its GPUs away, nothing is kept free by keeping other tasks off
+// it, and its next offer will show no GPUs either.
+func (p *planner) inTier(s *state, b int32, tier int) bool {
 	switch tier {
 	case tierPlain:
-		return !p.bins[b].gpu
+		return !p.hasGPU(s, b)
 	case tierGPU:
-		return p.bins[b].gpu
+		return p.hasGPU(s, b)
 	}
 	return true
 }
+
+func (p *planner) hasGPU(s *state, b int32) bool { return s.free[int(b)*p.nd+dimGPUs] > 0 }
 
 type cand struct {
 	b     int32
@@ -192,7 +197,7 @@ func (p *planner) binpack(s *state) {
 func (p *planner) fillOpen(s *state, k int32, tier int) {
 	var cands []cand
 	for _, b := range s.open {
-		if !p.inTier(b, tier) || !p.eligible(k, b) {
+		if !p.inTier(s, b, tier) || !p.eligible(k, b) {
 			continue
 		}
 		if c := p.capacity(s, k, b); c > 0 {
@@ -235,7 +240,7 @@ func (p *planner) fillFresh(s *state, k int32, tier int) {
 	}}
 	h.items = make([]cand, 0, len(p.bins)-len(s.open))
 	for b := range int32(len(p.bins)) {
-		if s.placed[b] > 0 || !p.inTier(b, tier) || !p.eligible(k, b) {
+		if s.placed[b] > 0 || !p.inTier(s, b, tier) || !p.eligible(k, b) {
 			continue
 		}
 		if c := min(p.capacity(s, k, b), left0); c > 0 {
@@ -300,7 +305,7 @@ func (p *planner) spread(s *state) {
 		key := func(b int32) spreadKey {
 			return spreadKey{
 				b:       b,
-				onGPU:   !cl.gpu && p.bins[b].gpu,
+				onGPU:   !cl.gpu && p.hasGPU(s, b),
 				count:   s.counts[hostGroup{p.hostOf[b], cl.group}],
 				fullest: p.fullness(s, k, b, 1),
 			}
@@ -363,7 +368,7 @@ func (p *planner) ffd(s *state) {
 				if s.left[k] == 0 {
 					break
 				}
-				if !p.inTier(b, tier) || !p.eligible(k, b) {
+				if !p.inTier(s, b, tier) || !p.eligible(k, b) {
 					continue
 				}
 				if n := min(p.capacity(s, k, b), s.left[k]); n > 0 {
@@ -371,5 +376,123 @@ func (p *planner) ffd(s *state) {
 				}
 			}
 		}
+	}
+}
+
+// fill is bin-centric: it takes agents largest first and fills each with
+// the tasks that suit what is left of it best before it opens the next.
+// Suiting is the dot product of a task's needs and the agent's remaining
+// resources, both as shares of the agent's offer (the DotProduct heuristic
+// of Panigrahy et al., "Heuristics for Vector Bin Packing", 2011). Placing
+// shape by shape strands resources when shapes differ (memory-heavy tasks
+// leave cpus idle); mixing them on each agent does not.
+func (p *planner) fill(s *state) {
+	var plain, gpu []int32
+	for _, k := range p.order {
+		if p.classes[k].gpu {
+			gpu = append(gpu, k)
+		} else {
+			plain = append(plain, k)
+		}
+	}
+	if !p.anyGPU {
+		p.fillTier(s, tierAll, plain)
+		return
+	}
+	p.fillTier(s, tierGPU, gpu)
+	p.fillTier(s, tierPlain, plain)
+	p.fillTier(s, tierGPU, plain)
+}
+
+func (p *planner) fillTier(s *state, tier int, classes []int32) {
+	if len(classes) == 0 {
+		return
+	}
+	for _, b := range slices.Clone(s.open) {
+		if p.inTier(s, b, tier) {
+			p.fillBin(s, b, classes)
+		}
+	}
+	// Largest first: an agent's offer as a share of all offers, summed
+	// over what the classes ask for.
+	var dims []int
+	ports := false
+	for _, k := range classes {
+		for _, d := range p.classes[k].need {
+			if !slices.Contains(dims, d) {
+				dims = append(dims, d)
+			}
+		}
+		ports = ports || p.classes[k].ports > 0
+	}
+	type sized struct {
+		b    int32
+		size float64
+	}
+	h := heap[sized]{better: func(x, y sized) bool {
+		if x.size != y.size {
+			return x.size > y.size
+		}
+		return p.nameCmp(x.b, y.b) < 0
+	}}
+	for b := range int32(len(p.bins)) {
+		if s.placed[b] > 0 || !p.inTier(s, b, tier) || p.bins[b].first < 0 {
+			continue
+		}
+		size := 0.0
+		for _, d := range dims {
+			if p.total[d] > 0 {
+				size += float64(p.init[int(b)*p.nd+d]) / float64(p.total[d])
+			}
+		}
+		if ports && p.totalPorts > 0 {
+			size += float64(p.initPorts[b]) / float64(p.totalPorts)
+		}
+		h.items = append(h.items, sized{b, size})
+	}
+	h.init()
+	waiting := func() bool {
+		for _, k := range classes {
+			if s.left[k] > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	for len(h.items) > 0 && waiting() {
+		b := h.items[0].b
+		h.pop()
+		p.fillBin(s, b, classes)
+	}
+}
+
+// fillBin puts tasks on bin b, each time of the class that suits what is
+// left of it best, until none fits.
+func (p *planner) fillBin(s *state, b int32, classes []int32) {
+	base := int(b) * p.nd
+	for {
+		best, bestDot := int32(-1), -1.0
+		for _, k := range classes {
+			if s.left[k] == 0 || !p.eligible(k, b) || p.capacity(s, k, b) == 0 {
+				continue
+			}
+			cl := &p.classes[k]
+			dot := 0.0
+			for _, d := range cl.need {
+				offered := float64(p.init[base+d])
+				dot += float64(cl.demand[d]) / offered * float64(s.free[base+d]) / offered
+			}
+			if cl.ports > 0 {
+				offered := float64(p.initPorts[b])
+				dot += float64(cl.ports) / offered * float64(s.ports[b]) / offered
+			}
+			if dot > bestDot {
+				best, bestDot = k, dot
+			}
+		}
+		if best < 0 {
+			return
+		}
+		p.place(s, best, b, 1)
 	}
 }
