@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -715,5 +717,43 @@ func TestCancelWhileOwnerAway(t *testing.T) {
 	cancel()
 	<-s.Done()
 	for range ch {
+	}
+}
+
+// TestConnections: the stream has a connection of its own; every call,
+// answered 202 or refused with a body, reuses one keep-alive connection.
+func TestConnections(t *testing.T) {
+	m := newFakeMaster(t)
+	m.onCall = func(w http.ResponseWriter, r *http.Request, call *mesospb.Call) bool {
+		if call.GetType() == mesospb.Call_KILL {
+			http.Error(w, strings.Repeat("Failed to validate scheduler::Call: ", 200), http.StatusBadRequest)
+			return true
+		}
+		return false
+	}
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(m)
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c := newClient(t, mesoshttp.Config{Masters: []string{srv.URL}})
+	ch := run(t, c, subscribeWith(frameworkInfo()))
+	s := next[mesoshttp.Subscribed](t, ch).Sub
+	for i := range 30 {
+		call := mesoshttp.Revive()
+		if i%3 == 0 {
+			call = mesoshttp.Kill(mesoshttp.TaskID("t"), nil)
+		}
+		err := s.Call(t.Context(), call)
+		if ae, ok := errors.AsType[*mesoshttp.APIError](err); err != nil && (!ok || ae.Status != 400 || len(ae.Body) != 4096) {
+			t.Fatalf("call %d: %v, want success or a 400 with 4 KiB of its body", i, err)
+		}
+	}
+	if got := conns.Load(); got != 2 {
+		t.Fatalf("%d connections, want 2: the stream's and one for all calls", got)
 	}
 }

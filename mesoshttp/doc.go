@@ -53,7 +53,9 @@
 // UPDATE_FRAMEWORK). A 307 carries Location
 // //host:port/master/api/v1/scheduler (Mesos before 0.23: http://host:port
 // with no path); the client follows it by hand, keeping its scheme and the
-// Authorization header, at most 5 times per attempt.
+// Authorization header, at most 5 times per attempt. Only HTTP/1.1 is
+// spoken (h2 is never offered) and proxy settings of the environment are
+// not used: a scheduler talks to its masters directly.
 //
 // # Liveness
 //

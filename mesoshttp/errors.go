@@ -18,7 +18,9 @@ var (
 	// ErrSendQueueFull: a subscription's call queue (SendQueueSize calls)
 	// was full. The call was not sent and the subscription is ended, since
 	// a master that lets this many calls pile up is not answering; the
-	// next subscription starts with an empty queue.
+	// next subscription starts with an empty queue. It also ends a
+	// subscription whose owner left SendQueueSize CallFailed
+	// notifications unread.
 	ErrSendQueueFull = errors.New("mesoshttp: call queue full")
 
 	// ErrHeartbeatTimeout: the event stream stayed silent for

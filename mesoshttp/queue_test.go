@@ -139,3 +139,67 @@ func TestCallCancelledInFlight(t *testing.T) {
 	}
 	next[mesoshttp.Subscribed](t, ch)
 }
+
+// TestCallWhileFailureUnread: a refused Send is reported without blocking
+// the sender, so a Call right after it, made by an owner that is not
+// reading notifications meanwhile, still completes.
+func TestCallWhileFailureUnread(t *testing.T) {
+	m := newFakeMaster(t)
+	m.onCall = func(w http.ResponseWriter, r *http.Request, call *mesospb.Call) bool {
+		if call.GetType() == mesospb.Call_KILL {
+			http.Error(w, "Failed to validate scheduler::Call: Expecting 'task_id' to be present", http.StatusBadRequest)
+			return true
+		}
+		return false
+	}
+	c := newClient(t, mesoshttp.Config{Masters: []string{m.serve()}})
+	ch := run(t, c, subscribeWith(frameworkInfo()))
+	s := next[mesoshttp.Subscribed](t, ch).Sub
+	for range 3 {
+		if err := s.Send(mesoshttp.Kill(mesoshttp.TaskID("t"), nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), waitFor)
+	defer cancel()
+	if err := s.Call(ctx, mesoshttp.Revive()); err != nil {
+		t.Fatalf("Call behind unread failures: %v", err)
+	}
+	for range 3 {
+		if f := next[mesoshttp.CallFailed](t, ch); f.Call != mesospb.Call_KILL {
+			t.Fatalf("CallFailed for %v", f.Call)
+		}
+	}
+}
+
+// TestUnreadFailuresBound: an owner that never reads loses the
+// subscription once SendQueueSize refusals wait, instead of holding them
+// without bound.
+func TestUnreadFailuresBound(t *testing.T) {
+	m := newFakeMaster(t)
+	m.onCall = func(w http.ResponseWriter, r *http.Request, call *mesospb.Call) bool {
+		http.Error(w, "Failed to validate scheduler::Call", http.StatusBadRequest)
+		return true
+	}
+	c := newClient(t, mesoshttp.Config{Masters: []string{m.serve()}, SendQueueSize: 2})
+	ch := run(t, c, subscribeWith(frameworkInfo()))
+	s := next[mesoshttp.Subscribed](t, ch).Sub
+	// One failure is taken by the reporter and waits for the owner, two
+	// fill its buffer, the fourth has nowhere to go.
+	for i := range 4 {
+		if err := s.Call(t.Context(), mesoshttp.Revive()); err == nil {
+			t.Fatalf("call %d succeeded", i)
+		}
+		if err := s.Send(mesoshttp.Revive()); err != nil && !errors.Is(err, mesoshttp.ErrSendQueueFull) {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+	}
+	select {
+	case <-s.Done():
+	case <-time.After(waitFor):
+		t.Fatal("the subscription lives on with unread failures")
+	}
+	if !errors.Is(s.Err(), mesoshttp.ErrSendQueueFull) {
+		t.Fatalf("Err %v, want ErrSendQueueFull", s.Err())
+	}
+}

@@ -60,7 +60,11 @@ type Subscription struct {
 	end        context.CancelCauseFunc // first cause wins
 	queue      chan *outgoing
 	senderDone chan struct{}
-	wg         sync.WaitGroup
+	// failures carries CallFailed notifications from the sender to
+	// failureLoop, so that the sender never waits for the owner: the
+	// owner may itself be waiting in Call for the sender.
+	failures chan CallFailed
+	wg       sync.WaitGroup
 	// tearingDown is set while TEARDOWN is in flight: the master closes
 	// the stream as it removes the framework, possibly before its 202
 	// arrives, and that end of stream means the teardown worked.
@@ -112,6 +116,7 @@ func newSubscription(c *Client, ctx context.Context, end context.CancelCauseFunc
 		ctx:         ctx,
 		end:         end,
 		queue:       make(chan *outgoing, c.cfg.SendQueueSize),
+		failures:    make(chan CallFailed, c.cfg.SendQueueSize),
 		senderDone:  make(chan struct{}),
 		body:        body,
 		act:         act,
@@ -325,11 +330,13 @@ func (s *Subscription) offerIDs(call *mesospb.Call) ([]string, map[string]struct
 	return ids, set
 }
 
-// start runs the stream reader and the call sender; wait waits for both.
+// start runs the stream reader, the call sender and the failure
+// reporter; wait waits for all three.
 func (s *Subscription) start(out chan<- Notification) {
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go s.readLoop(out)
-	go s.sendLoop(out)
+	go s.sendLoop()
+	go s.failureLoop(out)
 }
 
 func (s *Subscription) wait() { s.wg.Wait() }
@@ -437,7 +444,7 @@ func (s *Subscription) forget(set map[string]struct{}, id string) {
 
 // sendLoop sends queued calls one at a time until the subscription ends,
 // then fails what is left in the queue.
-func (s *Subscription) sendLoop(out chan<- Notification) {
+func (s *Subscription) sendLoop() {
 	defer s.wg.Done()
 	defer close(s.senderDone)
 	for {
@@ -461,10 +468,30 @@ func (s *Subscription) sendLoop(out chan<- Notification) {
 			}
 			if err != nil && s.ctx.Err() == nil {
 				select {
-				case out <- CallFailed{Sub: s, Call: o.typ, Err: err}:
-				case <-s.ctx.Done():
+				case s.failures <- CallFailed{Sub: s, Call: o.typ, Err: err}:
+				default:
+					// As many refusals unread as calls fit in the
+					// queue: the owner is not listening.
+					s.end(fmt.Errorf("%w: %d refused calls not yet reported", ErrSendQueueFull, cap(s.failures)))
 				}
 			}
+		}
+	}
+}
+
+// failureLoop hands CallFailed notifications to the owner.
+func (s *Subscription) failureLoop(out chan<- Notification) {
+	defer s.wg.Done()
+	for {
+		select {
+		case f := <-s.failures:
+			select {
+			case out <- f:
+			case <-s.ctx.Done():
+				return
+			}
+		case <-s.ctx.Done():
+			return
 		}
 	}
 }
