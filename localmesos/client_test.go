@@ -34,7 +34,8 @@ const waitTime = 10 * time.Second
 
 type client struct {
 	t         testing.TB
-	base      string // master base URL
+	wait      time.Duration // how long to wait for an event
+	base      string        // master base URL
 	http      *http.Client
 	mediaType string
 	user      string // basic auth
@@ -50,6 +51,7 @@ func newClient(t testing.TB, base string) *client {
 			Transport:     &http.Transport{DisableCompression: true},
 		},
 		mediaType: ctProto,
+		wait:      waitTime,
 	}
 }
 
@@ -240,8 +242,8 @@ func (s *sub) nextAny() *mesospb.Event {
 			s.t.Fatalf("stream ended (%v) while waiting for an event", <-s.endCopy())
 		}
 		return ev
-	case <-time.After(waitTime):
-		s.t.Fatalf("no event within %v", waitTime)
+	case <-time.After(s.c.wait):
+		s.t.Fatalf("no event within %v", s.c.wait)
 	}
 	return nil
 }
@@ -279,7 +281,7 @@ func (s *sub) subscribed() *mesospb.Event {
 // ended waits for the stream to end and returns nil for a clean end.
 func (s *sub) ended() error {
 	s.t.Helper()
-	deadline := time.After(waitTime)
+	deadline := time.After(s.c.wait)
 	for {
 		select {
 		case _, ok := <-s.events:
@@ -287,7 +289,7 @@ func (s *sub) ended() error {
 				return <-s.end
 			}
 		case <-deadline:
-			s.t.Fatalf("stream still open after %v", waitTime)
+			s.t.Fatalf("stream still open after %v", s.c.wait)
 		}
 	}
 }
@@ -335,10 +337,20 @@ func (s *sub) offers() []*mesospb.Offer {
 	return s.expect(mesospb.Event_OFFERS).GetOffers().GetOffers()
 }
 
-// update waits for the next UPDATE and returns its status.
+// update waits for the next UPDATE and returns its status; offers and
+// rescinds on the way are skipped, anything else fails the test.
 func (s *sub) update() *mesospb.TaskStatus {
 	s.t.Helper()
-	return s.expect(mesospb.Event_UPDATE).GetUpdate().GetStatus()
+	for {
+		ev := s.next()
+		switch ev.GetType() {
+		case mesospb.Event_UPDATE:
+			return ev.GetUpdate().GetStatus()
+		case mesospb.Event_OFFERS, mesospb.Event_RESCIND:
+			continue
+		}
+		s.t.Fatalf("got event %v, want UPDATE", ev)
+	}
 }
 
 // ack acknowledges an update that carries a uuid.
