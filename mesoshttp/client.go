@@ -415,6 +415,10 @@ func (c *Client) subscribeOnce(ctx context.Context, u *url.URL, body []byte, wan
 		return fail(&ProtocolError{Master: u.String(), Reason: fmt.Sprintf("first event is %s, want SUBSCRIBED or ERROR", ev.GetType())})
 	}
 	got := ev.GetSubscribed().GetFrameworkId().GetValue()
+	if got == "" {
+		resp.Body.Close()
+		return fail(&ProtocolError{Master: u.String(), Reason: "SUBSCRIBED with an empty framework ID"})
+	}
 	if wantID != "" && got != wantID {
 		resp.Body.Close()
 		return fail(fmt.Errorf("%w: asked for %q, got %q from %s", ErrFrameworkIDChanged, wantID, got, u))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -384,6 +385,7 @@ func TestSubscribeAnswers(t *testing.T) {
 		{"200 without stream id", stream("application/x-protobuf", "", subscribed), false, isProtocol("without a Mesos-Stream-Id")},
 		{"200 with a huge stream id", stream("application/x-protobuf", strings.Repeat("a", 129), subscribed), false, isProtocol("129 bytes")},
 		{"200 empty body", stream("application/x-protobuf", "s"), false, isProtocol("before its first event")},
+		{"200 empty framework id", stream("application/x-protobuf", "s", pb(&mesospb.Event{Type: mesospb.Event_SUBSCRIBED.Enum(), Subscribed: &mesospb.Event_Subscribed{FrameworkId: &mesospb.FrameworkID{Value: proto.String("")}}})), false, isProtocol("empty framework ID")},
 		{"200 heartbeat first", stream("application/x-protobuf", "s", pb(heartbeatEvent()), subscribed), false, isProtocol("first event is HEARTBEAT")},
 		{"200 garbage", stream("application/x-protobuf", "s", []byte("garbage\n")), false, isProtocol("RecordIO")},
 		{"200 refused", stream("application/x-protobuf", "s", pb(errorEvent("Roles { * } are not present in the master's --roles"))), true, func(err error) bool {
@@ -755,5 +757,20 @@ func TestConnections(t *testing.T) {
 	}
 	if got := conns.Load(); got != 2 {
 		t.Fatalf("%d connections, want 2: the stream's and one for all calls", got)
+	}
+}
+
+// TestJSONNonFinite: the master's JSON writer prints non-finite doubles as
+// bare tokens (stout jsonify with kWriteNanAndInfFlag); such an event still
+// arrives.
+func TestJSONNonFinite(t *testing.T) {
+	m := newFakeMaster(t)
+	c := newClient(t, mesoshttp.Config{Masters: []string{m.serve()}, Encoding: mesoshttp.JSON})
+	ch := run(t, c, subscribeWith(frameworkInfo()))
+	next[mesoshttp.Subscribed](t, ch)
+	m.pushRaw(recordio.AppendFrame(nil, []byte(`{"type":"UPDATE","update":{"status":{"task_id":{"value":"Infinity"},"state":"TASK_RUNNING","timestamp":Infinity}}}`)))
+	st := nextEvent(t, ch, mesospb.Event_UPDATE).Event.GetUpdate().GetStatus()
+	if st.GetTaskId().GetValue() != "Infinity" || !math.IsInf(st.GetTimestamp(), 1) {
+		t.Fatalf("update %v", st)
 	}
 }
