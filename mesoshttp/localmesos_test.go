@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -230,7 +232,12 @@ func dropDeclines(types []string) []string {
 
 func nextAny(t *testing.T, ch <-chan mesoshttp.Notification) mesoshttp.Notification {
 	t.Helper()
-	timer := time.NewTimer(waitFor)
+	return nextAnyWithin(t, ch, waitFor)
+}
+
+func nextAnyWithin(t *testing.T, ch <-chan mesoshttp.Notification, d time.Duration) mesoshttp.Notification {
+	t.Helper()
+	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
 	case n, ok := <-ch:
@@ -333,7 +340,7 @@ func TestLocalMesosStreamDrop(t *testing.T) {
 	for _, enc := range encodings {
 		for _, tt := range tests {
 			t.Run(enc.String()+"/"+tt.name, func(t *testing.T) {
-				m := newLocalMesos(t, localmesos.Config{HeartbeatInterval: 100 * time.Millisecond})
+				m := newLocalMesos(t, localmesos.Config{HeartbeatInterval: 200 * time.Millisecond})
 				c := newClient(t, mesoshttp.Config{Masters: []string{m.URL()}, Encoding: enc})
 				ch := run(t, c, subscribeWith(frameworkInfo()))
 				s1 := next[mesoshttp.Subscribed](t, ch).Sub
@@ -645,4 +652,49 @@ func TestLocalMesosCallOrder(t *testing.T) {
 		t.Fatalf("%d KILLs at the master, want %d", i, n)
 	}
 	noProtocolErrors(t, m)
+}
+
+// TestLocalMesosHeartbeatLossExact runs localmesos with Mesos' own 15 s
+// heartbeat inside a synctest bubble, over an in-memory network: with
+// heartbeats paused the client gives up after exactly 5 × 15 s and
+// resubscribes with its framework ID.
+func TestLocalMesosHeartbeatLossExact(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pn := newPipeNet()
+		m, err := localmesos.New(localmesos.Config{
+			Listen:  func() (net.Listener, error) { return pn, nil },
+			WorkDir: t.TempDir(),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { m.Close() })
+		cfg := mesoshttp.Config{Masters: []string{m.URL()}}
+		mesoshttp.SetDial(&cfg, pn.Dial)
+		c := newClient(t, cfg)
+		ch := run(t, c, subscribeWith(frameworkInfo()))
+		s1 := nextWithin[mesoshttp.Subscribed](t, ch, bubbleWait).Sub
+		if s1.HeartbeatInterval() != 15*time.Second {
+			t.Fatalf("heartbeat %v, want Mesos' 15s", s1.HeartbeatInterval())
+		}
+		m.PauseHeartbeats(true)
+		start := time.Now()
+		var d mesoshttp.Disconnected
+		for {
+			if dd, ok := nextAnyWithin(t, ch, bubbleWait).(mesoshttp.Disconnected); ok {
+				d = dd
+				break
+			}
+		}
+		// The last bytes (HEARTBEAT and the first OFFERS) came with
+		// SUBSCRIBED, at the same fake instant.
+		if !errors.Is(d.Err, mesoshttp.ErrHeartbeatTimeout) || time.Since(start) != 75*time.Second {
+			t.Fatalf("Disconnected with %v after %v, want the watchdog after 75s", d.Err, time.Since(start))
+		}
+		m.PauseHeartbeats(false)
+		s2 := nextWithin[mesoshttp.Subscribed](t, ch, bubbleWait).Sub
+		if s2.FrameworkID().GetValue() != s1.FrameworkID().GetValue() {
+			t.Fatalf("framework ID changed")
+		}
+	})
 }
