@@ -52,7 +52,8 @@ func (s *state) startProcess(t *task) {
 	sandbox := filepath.Join(a.workDir(s.m.cfg.WorkDir), "frameworks", fw.id, "executors", t.executor, "runs", t.container)
 	p := &process{sandbox: sandbox, goAhead: make(chan struct{}), m: s.m}
 	t.proc = p
-	if ti.GetContainer().GetType() == mesospb.ContainerInfo_DOCKER {
+	// proto2: an unset ContainerInfo.type reads as DOCKER, its first value.
+	if ti.Container != nil && ti.Container.GetType() == mesospb.ContainerInfo_DOCKER {
 		// An agent with only the Mesos containerizer cannot launch it; the
 		// container is unknown when the agent waits for it.
 		s.m.log.Error("container failed to start: None of the enabled containerizers (mesos) could create a container for the provided TaskInfo/ExecutorInfo message",
