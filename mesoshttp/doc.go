@@ -98,6 +98,16 @@
 // Nothing grows with the input: an event is at most MaxFrameSize bytes
 // (checked before allocating), one is decoded while the owner holds
 // another, error bodies are read to 4 KiB, the call queue holds
-// SendQueueSize calls, and a subscription remembers at most 262144
-// outstanding offers (a stream past that is a *ProtocolError).
+// SendQueueSize calls and as many unread CallFailed notifications (more end
+// the subscription with ErrSendQueueFull), and a subscription remembers at
+// most 262144 outstanding offers (a stream past that is a *ProtocolError).
+//
+// # Goroutines
+//
+// Run has one goroutine, which ends when Run stops. Each subscription adds
+// three, all ended and waited for before its Disconnected (or Fatal) is
+// delivered: the stream reader, the sender, which works through the call
+// queue one request at a time and never waits for the owner, and a
+// reporter of CallFailed notifications. So an owner blocked in Call can
+// never hold up the sender it waits for.
 package mesoshttp
