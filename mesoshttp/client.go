@@ -191,7 +191,7 @@ func (c *Client) run(ctx context.Context, subscribe func() *mesospb.Call_Subscri
 		target, fromList, err := c.target(ctx, &hint, rot)
 		var sub *Subscription
 		if err == nil {
-			sub, err = c.subscribe(ctx, target, call, wantID, gen+1)
+			sub, target, err = c.subscribe(ctx, target, call, wantID, gen+1)
 		}
 		if sub != nil {
 			gen++
@@ -230,9 +230,6 @@ func (c *Client) run(ctx context.Context, subscribe func() *mesospb.Call_Subscri
 		master := ""
 		if target != nil {
 			master = target.String()
-		}
-		if sub != nil {
-			master = sub.Master()
 		}
 		c.log.Debug("mesos subscription ended; retrying", "master", master, "error", err, "retry", wait)
 		if !emit(ctx, out, Disconnected{Sub: sub, Master: master, Err: err, Retry: wait}) {
@@ -329,16 +326,16 @@ func (c *Client) target(ctx context.Context, hint **url.URL, rot int) (*url.URL,
 }
 
 // subscribe makes one SUBSCRIBE attempt at u, following redirects, and
-// returns the subscription once SUBSCRIBED has arrived. The stream is not
-// read further until Subscription.start.
-func (c *Client) subscribe(ctx context.Context, u *url.URL, body []byte, wantID string, gen uint64) (*Subscription, error) {
+// returns the subscription once SUBSCRIBED has arrived, and the endpoint it
+// tried last. The stream is not read further until Subscription.start.
+func (c *Client) subscribe(ctx context.Context, u *url.URL, body []byte, wantID string, gen uint64) (*Subscription, *url.URL, error) {
 	for hops := 0; ; hops++ {
 		sub, next, err := c.subscribeOnce(ctx, u, body, wantID, gen)
 		if next == nil {
-			return sub, err
+			return sub, u, err
 		}
 		if hops == maxRedirects {
-			return nil, fmt.Errorf("%w (gave up after %d redirects)", err, maxRedirects)
+			return nil, u, fmt.Errorf("%w (gave up after %d redirects)", err, maxRedirects)
 		}
 		c.log.Debug("following mesos redirect", "from", u.String(), "to", next.String())
 		u = next

@@ -264,3 +264,21 @@ func TestAuthentication(t *testing.T) {
 		})
 	}
 }
+
+// TestRedirectToDeadLeader: Disconnected names the endpoint that failed,
+// not the one the attempt started at.
+func TestRedirectToDeadLeader(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := l.Addr().String()
+	l.Close()
+	follower, _, _ := redirector(t, func(*http.Request) string { return "//" + dead + "/master/api/v1/scheduler" })
+	c := newClient(t, mesoshttp.Config{Masters: []string{follower}})
+	ch := run(t, c, subscribeWith(frameworkInfo()))
+	d := next[mesoshttp.Disconnected](t, ch)
+	if want := "http://" + dead + "/master/api/v1/scheduler"; d.Master != want {
+		t.Fatalf("Disconnected.Master %q, want %q", d.Master, want)
+	}
+}
