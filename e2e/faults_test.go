@@ -51,7 +51,7 @@ func TestSchedulerSurvivesSIGKILL(t *testing.T) {
 		switch rng.IntN(3) {
 		case 0: // scale
 			want = 1 + rng.IntN(4)
-			e.request(http.MethodPut, "/api/v1/taskmanagers", fmt.Sprintf(`{"count":%d}`, want))
+			e.tryRequest(http.MethodPut, "/api/v1/taskmanagers", fmt.Sprintf(`{"count":%d}`, want))
 		case 1: // a TaskManager dies
 			for _, tk := range e.lm.Tasks() {
 				if strings.Contains(tk.ID, "-tm-") && tk.State == mesospb.TaskState_TASK_RUNNING && tk.PID > 0 {
@@ -76,14 +76,23 @@ func TestSchedulerSurvivesSIGKILL(t *testing.T) {
 	// the last one may have been lost with a kill before it was saved, so
 	// ask once more now.
 	eventually(t, 30*time.Second, "the scheduler to answer", func() bool {
-		code, _ := e.request(http.MethodPut, "/api/v1/taskmanagers", fmt.Sprintf(`{"count":%d}`, want))
+		code, _, _ := e.tryRequest(http.MethodPut, "/api/v1/taskmanagers", fmt.Sprintf(`{"count":%d}`, want))
 		return code == http.StatusAccepted
 	})
-	e.waitFor(120*time.Second, fmt.Sprintf("exactly 1 JobManager and %d TaskManagers", want), func(s *localmesos.Snapshot) bool {
+	// Exactly the wanted tasks, and still so a few seconds later (a stray
+	// launch or a late kill would show up in that time).
+	var stableSince time.Time
+	e.waitFor(120*time.Second, fmt.Sprintf("exactly 1 JobManager and %d TaskManagers for 3 s", want), func(s *localmesos.Snapshot) bool {
 		jm, tm := runningCount(s)
-		return jm == 1 && tm == want && len(liveTasks(s)) == want+1
+		if jm != 1 || tm != want || len(liveTasks(s)) != want+1 {
+			stableSince = time.Time{}
+			return false
+		}
+		if stableSince.IsZero() {
+			stableSince = time.Now()
+		}
+		return time.Since(stableSince) >= 3*time.Second
 	})
-	time.Sleep(2 * time.Second) // anything stray would show up now
 	snap := e.lm.Tasks()
 	live := 0
 	for _, tk := range snap {
@@ -95,6 +104,9 @@ func TestSchedulerSurvivesSIGKILL(t *testing.T) {
 		}
 	}
 	if live != want+1 {
+		for _, tk := range snap {
+			t.Logf("task %s %s live=%v launches=%d", tk.ID, tk.State, tk.Live, tk.Launches)
+		}
 		t.Errorf("%d live tasks, want %d", live, want+1)
 	}
 	o, err := e.overview()
@@ -186,7 +198,7 @@ func TestAgentLoss(t *testing.T) {
 			return false
 		}
 		for _, tk := range s.Tasks {
-			if tk.State == mesospb.TaskState_TASK_RUNNING && tk.AgentID == lost {
+			if tk.Live && tk.State == mesospb.TaskState_TASK_RUNNING && tk.AgentID == lost {
 				return false
 			}
 		}

@@ -236,14 +236,24 @@ func (e *env) overview() (cluster.Overview, error) {
 }
 
 func (e *env) request(method, path, body string) (int, string) {
-	req, _ := http.NewRequest(method, e.url(path), strings.NewReader(body))
-	resp, err := http.DefaultClient.Do(req)
+	e.t.Helper()
+	code, text, err := e.tryRequest(method, path, body)
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	return code, text
+}
+
+// tryRequest is request for a scheduler that may not be listening yet.
+func (e *env) tryRequest(method, path, body string) (int, string, error) {
+	req, _ := http.NewRequest(method, e.url(path), strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, string(b), nil
 }
 
 func (e *env) waitFor(d time.Duration, what string, cond func(*localmesos.Snapshot) bool) {
@@ -262,8 +272,8 @@ func (e *env) waitFor(d time.Duration, what string, cond func(*localmesos.Snapsh
 // runningCount counts running JobManagers and TaskManagers.
 func runningCount(s *localmesos.Snapshot) (jm, tm int) {
 	for _, tk := range s.Tasks {
-		if tk.State != mesospb.TaskState_TASK_RUNNING {
-			continue
+		if !tk.Live || tk.State != mesospb.TaskState_TASK_RUNNING {
+			continue // a task on a lost agent may still run, but Mesos no longer counts it
 		}
 		if strings.Contains(tk.ID, "-jm-") {
 			jm++
