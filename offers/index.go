@@ -5,12 +5,14 @@ import "hash/maphash"
 // index maps strings to positions in a caller's slice. It is an
 // open-addressing table because placement on ten thousand offers has to
 // group them by agent in a fraction of a millisecond; a Go map with string
-// keys costs several times more here. The hash seed is random, but nothing
-// about the table's layout reaches the plan.
+// keys costs several times more here. Each slot keeps the upper half of
+// the key's hash next to the position, so a probe that meets another key
+// almost never has to read that key's string. The hash seed is random, but
+// nothing about the table's layout reaches the plan.
 type index struct {
 	seed  maphash.Seed
 	mask  uint64
-	slots []int32 // 1 + position; 0 is empty
+	slots []uint64 // hash<<32 | (1 + position); 0 is empty
 }
 
 func newIndex(n int) *index {
@@ -18,33 +20,41 @@ func newIndex(n int) *index {
 	for size < 2*n {
 		size <<= 1
 	}
-	return &index{seed: maphash.MakeSeed(), mask: uint64(size - 1), slots: make([]int32, size)}
+	return &index{seed: maphash.MakeSeed(), mask: uint64(size - 1), slots: make([]uint64, size)}
 }
 
 // add returns the position already stored under key, or stores pos and
 // returns -1. keyAt gives the key of a stored position.
 func (x *index) add(key string, pos int32, keyAt func(int32) string) int32 {
-	for i := maphash.String(x.seed, key) & x.mask; ; i = (i + 1) & x.mask {
+	h := maphash.String(x.seed, key)
+	tag := h &^ (1<<32 - 1)
+	for i := h & x.mask; ; i = (i + 1) & x.mask {
 		s := x.slots[i]
 		if s == 0 {
-			x.slots[i] = pos + 1
+			x.slots[i] = tag | uint64(pos+1)
 			return -1
 		}
-		if keyAt(s-1) == key {
-			return s - 1
+		if s&^(1<<32-1) == tag {
+			if p := int32(s&(1<<32-1)) - 1; keyAt(p) == key {
+				return p
+			}
 		}
 	}
 }
 
 // get returns the position stored under key, or -1.
 func (x *index) get(key string, keyAt func(int32) string) int32 {
-	for i := maphash.String(x.seed, key) & x.mask; ; i = (i + 1) & x.mask {
+	h := maphash.String(x.seed, key)
+	tag := h &^ (1<<32 - 1)
+	for i := h & x.mask; ; i = (i + 1) & x.mask {
 		s := x.slots[i]
 		if s == 0 {
 			return -1
 		}
-		if keyAt(s-1) == key {
-			return s - 1
+		if s&^(1<<32-1) == tag {
+			if p := int32(s&(1<<32-1)) - 1; keyAt(p) == key {
+				return p
+			}
 		}
 	}
 }

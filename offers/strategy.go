@@ -239,12 +239,24 @@ func (p *planner) fillFresh(s *state, k int32, tier int) {
 		return p.nameCmp(x.b, y.b) < 0
 	}}
 	h.items = make([]cand, 0, len(p.bins)-len(s.open))
+	// A fresh bin's capacity and score depend only on what it offers, so
+	// a run of identical agents is scored once.
+	memo := cand{b: -1}
 	for b := range int32(len(p.bins)) {
 		if s.placed[b] > 0 || !p.inTier(s, b, tier) || !p.eligible(k, b) {
 			continue
 		}
-		if c := min(p.capacity(s, k, b), left0); c > 0 {
-			h.items = append(h.items, cand{b, c, p.fullness(s, k, b, c)})
+		if memo.b >= 0 && p.classes[k].maxPerHost == 0 && p.sameOffer(memo.b, b) {
+			if memo.c > 0 {
+				h.items = append(h.items, cand{b, memo.c, memo.score})
+			}
+			continue
+		}
+		c := min(p.capacity(s, k, b), left0)
+		memo = cand{b, c, 0}
+		if c > 0 {
+			memo.score = p.fullness(s, k, b, c)
+			h.items = append(h.items, memo)
 		}
 	}
 	h.init()
@@ -276,14 +288,25 @@ func (p *planner) fillFresh(s *state, k int32, tier int) {
 	}
 }
 
+// sameOffer says whether bins a and b offer the same usable amounts.
+func (p *planner) sameOffer(a, b int32) bool {
+	return p.initPorts[a] == p.initPorts[b] &&
+		slices.Equal(p.init[int(a)*p.nd:int(a+1)*p.nd], p.init[int(b)*p.nd:int(b+1)*p.nd])
+}
+
+// bestFit finds, among fresh bins, the one that n tasks of class k leave
+// fullest. Like fillFresh, it scores a run of identical agents once.
 func (p *planner) bestFit(s *state, k int32, items []cand, n int64) cand {
 	best := cand{b: -1}
+	memo, fits, sc := int32(-1), false, 0.0
 	for _, it := range items {
-		if p.capacity(s, k, it.b) < n {
-			continue
+		if memo < 0 || p.classes[k].maxPerHost > 0 || !p.sameOffer(memo, it.b) {
+			memo = it.b
+			if fits = p.capacity(s, k, it.b) >= n; fits {
+				sc = p.fullness(s, k, it.b, n)
+			}
 		}
-		sc := p.fullness(s, k, it.b, n)
-		if best.b < 0 || sc > best.score || (sc == best.score && p.nameCmp(it.b, best.b) < 0) {
+		if fits && (best.b < 0 || sc > best.score || (sc == best.score && p.nameCmp(it.b, best.b) < 0)) {
 			best = cand{it.b, n, sc}
 		}
 	}
