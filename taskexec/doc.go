@@ -10,7 +10,10 @@
 //  2. Finds Flink: the spec's --flink-home, else $FLINK_HOME, else the one
 //     flink-* directory the Mesos fetcher extracted into the sandbox. No
 //     Flink is exit code 2, with what was looked at - unless a custom
-//     command never names $FLINK_HOME.
+//     command never names $FLINK_HOME. User jars the task fetched into
+//     $MESOS_SANDBOX/usrlib/ are added to Flink's usrlib/ through a copy of
+//     the Flink directory's layout in the sandbox (the original may be a
+//     read-only image), which then becomes FLINK_HOME.
 //  3. Builds $MESOS_SANDBOX/flink-conf/: every file of $FLINK_HOME/conf but
 //     the configuration itself (log4j files and the like), plus the
 //     configuration the scheduler served (fetched into the sandbox), written

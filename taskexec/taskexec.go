@@ -128,6 +128,11 @@ func prepare(cfg Config) (*prepared, error) {
 	if err != nil && (strings.Contains(command, "FLINK_HOME") || spec.FlinkHome != "") {
 		return nil, err
 	}
+	if p.flinkHome != "" {
+		if p.flinkHome, err = overlayHome(p.flinkHome, p.sandbox); err != nil {
+			return nil, usageErr("adding the fetched user jars to Flink's usrlib: %v", err)
+		}
+	}
 
 	served := map[string]string{}
 	if spec.ConfigFile != "" {

@@ -346,3 +346,32 @@ func FuzzSplitCommand(f *testing.F) {
 		}
 	})
 }
+
+// Jars fetched into the sandbox's usrlib/ show up in $FLINK_HOME/usrlib of
+// a Flink directory that itself stays untouched.
+func TestFetchedJarsJoinUsrlib(t *testing.T) {
+	home := fakeFlink(t, `ls "$FLINK_HOME/usrlib" > "$MESOS_SANDBOX/usrlib.txt"; ls "$FLINK_HOME/lib" > "$MESOS_SANDBOX/lib.txt"`, false)
+	os.MkdirAll(filepath.Join(home, "usrlib"), 0o755)
+	os.WriteFile(filepath.Join(home, "usrlib", "shipped.jar"), []byte("x"), 0o644)
+	os.MkdirAll(filepath.Join(home, "lib"), 0o755)
+	os.WriteFile(filepath.Join(home, "lib", "flink-dist.jar"), []byte("x"), 0o644)
+	os.Chmod(home, 0o555) // read-only, as in an image
+	t.Cleanup(func() { os.Chmod(home, 0o755) })
+	sandbox := t.TempDir()
+	os.MkdirAll(filepath.Join(sandbox, "usrlib"), 0o755)
+	os.WriteFile(filepath.Join(sandbox, "usrlib", "job.jar"), []byte("x"), 0o644)
+	spec := launchspec.Spec{Role: launchspec.JobManager, Host: "h"}
+	if err := run(t, spec, env{"MESOS_SANDBOX": sandbox, "MESOS_TASK_ID": "jm", "FLINK_HOME": home}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(readLines(t, filepath.Join(sandbox, "usrlib.txt")), ","); got != "job.jar,shipped.jar" {
+		t.Fatalf("usrlib holds %q", got)
+	}
+	if got := strings.Join(readLines(t, filepath.Join(sandbox, "lib.txt")), ","); got != "flink-dist.jar" {
+		t.Fatalf("lib holds %q", got)
+	}
+	envLines := strings.Join(readLines(t, filepath.Join(sandbox, "record.env")), "\n")
+	if !strings.Contains(envLines, "FLINK_HOME="+filepath.Join(sandbox, "flink-home")) {
+		t.Fatalf("FLINK_HOME is not the overlay:\n%s", envLines)
+	}
+}

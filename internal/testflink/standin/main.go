@@ -15,6 +15,7 @@
 //	standin.job.duration     how long the job runs (Go duration; default: until stopped)
 //	standin.job.final-state  FINISHED (default), FAILED or CANCELED
 //	standin.exit-code        exit at once with this code after recording (crash tests)
+//	standin.rest.garbage     true: /jobs/overview answers something that is not JSON
 package main
 
 import (
@@ -149,6 +150,7 @@ type recordFile struct {
 	Config map[string]string `json:"config"`
 	Env    map[string]string `json:"env"`
 	PID    int               `json:"pid"`
+	Usrlib []string          `json:"usrlib"` // what $FLINK_HOME/usrlib holds
 }
 
 // record writes what the process was given into $FLINK_LOG_DIR (the sandbox)
@@ -162,6 +164,11 @@ func record(role string, conf map[string]string, rest []string) {
 		}
 	}
 	r := recordFile{Role: role, Args: os.Args[2:], Rest: rest, Config: conf, Env: env, PID: os.Getpid()}
+	if entries, err := os.ReadDir(filepath.Join(os.Getenv("FLINK_HOME"), "usrlib")); err == nil {
+		for _, e := range entries {
+			r.Usrlib = append(r.Usrlib, e.Name())
+		}
+	}
 	b, _ := json.MarshalIndent(r, "", "  ")
 	if dir := os.Getenv("FLINK_LOG_DIR"); dir != "" {
 		os.WriteFile(filepath.Join(dir, "standin-"+role+".json"), b, 0o644)
@@ -297,6 +304,10 @@ func runJobManager(ctx context.Context, conf map[string]string, j *job) int {
 		json.NewEncoder(w).Encode(map[string]any{"taskmanagers": list})
 	})
 	restMux.HandleFunc("GET /jobs/overview", func(w http.ResponseWriter, r *http.Request) {
+		if conf["standin.rest.garbage"] == "true" {
+			fmt.Fprint(w, "<html>502 Bad Gateway</html>")
+			return
+		}
 		jobs := []map[string]any{}
 		if j != nil {
 			jobs = append(jobs, j.snapshot())
