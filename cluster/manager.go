@@ -106,7 +106,7 @@ const (
 	launchTimeout      = 30 * time.Second
 	reconcileFirst     = 5 * time.Second
 	reconcileMax       = time.Minute
-	jobPollInterval    = 2 * time.Second
+	jobPollInterval    = time.Second
 	stopGraceExtra     = 15 * time.Second
 	unplacedLogRepeat  = time.Minute
 	healthyAfter       = 30 * time.Second

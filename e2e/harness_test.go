@@ -291,6 +291,7 @@ type record struct {
 	Rest   []string          `json:"program_args"`
 	Config map[string]string `json:"config"`
 	Env    map[string]string `json:"env"`
+	Usrlib []string          `json:"usrlib"`
 }
 
 // records reads every record the stand-in Flink processes wrote.

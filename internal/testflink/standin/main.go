@@ -16,6 +16,7 @@
 //	standin.job.final-state  FINISHED (default), FAILED or CANCELED
 //	standin.exit-code        exit at once with this code after recording (crash tests)
 //	standin.rest.garbage     true: /jobs/overview answers something that is not JSON
+//	standin.job.linger       how long REST still answers after the job ended (default 3s)
 package main
 
 import (
@@ -341,7 +342,11 @@ func runJobManager(ctx context.Context, conf map[string]string, j *job) int {
 		j.mu.Unlock()
 		// An application cluster keeps answering REST for a moment after
 		// the job ends, so that clients can read the final state.
-		time.Sleep(time.Second)
+		linger := 3 * time.Second
+		if v, err := time.ParseDuration(conf["standin.job.linger"]); err == nil {
+			linger = v
+		}
+		time.Sleep(linger)
 		switch j.final {
 		case "FINISHED":
 			return exitSucceeded
