@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -28,7 +29,10 @@ import (
 	"github.com/flink-mesos/flink-mesos/mesospb"
 )
 
-var binDir string
+var (
+	binDir   string
+	envCount atomic.Int32
+)
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "flink-mesos-e2e-")
@@ -75,8 +79,11 @@ func newEnv(t *testing.T, o envOpts) *env {
 	}
 	cfg := o.lm
 	if len(cfg.Agents) == 0 {
+		// Tests may run in parallel on one machine, and the stand-in really
+		// binds the ports it is given: each env gets its own block.
+		block := 30000 + 1000*int(envCount.Add(1)%30)
 		for i := range o.agents {
-			lo := 33000 + 200*i
+			lo := block + 200*i
 			cfg.Agents = append(cfg.Agents, localmesos.AgentConfig{Processes: true,
 				Resources: fmt.Sprintf("cpus:8;mem:16384;disk:10240;ports:[%d-%d]", lo, lo+199)})
 		}
