@@ -169,7 +169,7 @@ func TestJobWithUnfetchableJarStopsAtTheFailureLimit(t *testing.T) {
 	if code := p.wait(90 * time.Second); code != 1 {
 		t.Fatalf("exit code %d, want 1\n%s", code, p.err())
 	}
-	if !strings.Contains(p.err(), "missing.jar") || !strings.Contains(p.err(), "mesos.maximum-failed-tasks=2") {
+	if !strings.Contains(p.err(), "Failed to fetch") || !strings.Contains(p.err(), "mesos.maximum-failed-tasks=2") {
 		t.Fatalf("stderr does not report the fetch failure and the limit:\n%s", p.err())
 	}
 	checkTornDown(t, e)
