@@ -191,9 +191,11 @@ func (c *Client) run(ctx context.Context, subscribe func() *mesospb.Call_Subscri
 		target, fromList, err := c.target(ctx, &hint, rot)
 		var sub *Subscription
 		if err == nil {
+			c.log.Debug("subscribing to mesos", "master", target.String(), "framework", wantID)
 			sub, target, err = c.subscribe(ctx, target, call, wantID, gen+1)
 		}
 		if sub != nil {
+			c.log.Debug("subscribed to mesos", "master", sub.Master(), "framework", sub.frameworkID, "generation", sub.gen)
 			gen++
 			known = sub.FrameworkID()
 			if !emit(ctx, out, Subscribed{Sub: sub}) {
@@ -231,7 +233,6 @@ func (c *Client) run(ctx context.Context, subscribe func() *mesospb.Call_Subscri
 		if target != nil {
 			master = target.String()
 		}
-		c.log.Debug("mesos subscription ended; retrying", "master", master, "error", err, "retry", wait)
 		if !emit(ctx, out, Disconnected{Sub: sub, Master: master, Err: err, Retry: wait}) {
 			return
 		}

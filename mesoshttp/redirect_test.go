@@ -2,11 +2,13 @@ package mesoshttp_test
 
 import (
 	"context"
+	"log/slog"
 	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -281,4 +283,46 @@ func TestRedirectToDeadLeader(t *testing.T) {
 	if want := "http://" + dead + "/master/api/v1/scheduler"; d.Master != want {
 		t.Fatalf("Disconnected.Master %q, want %q", d.Master, want)
 	}
+}
+
+// TestLogging: attempts and redirects are logged at debug level, never
+// with the credentials.
+func TestLogging(t *testing.T) {
+	leader := newFakeMaster(t)
+	leader.credentials = map[string]string{"flink": "s3cret-value"}
+	host := strings.TrimPrefix(leader.serve(), "http://")
+	follower, _, _ := redirector(t, func(*http.Request) string { return "//" + host + "/master/api/v1/scheduler" })
+	var buf syncBuffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := newClient(t, mesoshttp.Config{Masters: []string{follower}, Principal: "flink", Secret: "s3cret-value", Logger: log})
+	ch := run(t, c, subscribeWith(frameworkInfo()))
+	next[mesoshttp.Subscribed](t, ch)
+	out := buf.String()
+	for _, want := range []string{"subscribing to mesos", "following mesos redirect", "subscribed to mesos", "generation=1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	for _, secret := range []string{"s3cret-value", strings.TrimPrefix(basic("flink", "s3cret-value"), "Basic ")} {
+		if strings.Contains(out, secret) {
+			t.Fatalf("the log shows the secret:\n%s", out)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
