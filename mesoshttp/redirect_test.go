@@ -2,8 +2,8 @@ package mesoshttp_test
 
 import (
 	"context"
-	"log/slog"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
