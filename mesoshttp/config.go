@@ -39,6 +39,12 @@ const (
 	minFrameSize = 4 << 10
 )
 
+// DefaultReconnect is the backoff between SUBSCRIBE attempts of a zero
+// Config.Reconnect: 1 s doubling to 15 s, each delay spread by ±20 % so
+// that the schedulers of a cluster do not all come back at the same moment
+// after a master failover (the curve the Mesos docs recommend).
+var DefaultReconnect = backoff.Policy{Initial: time.Second, Max: 15 * time.Second, Multiplier: 2, Jitter: 0.2}
+
 // Detector finds the leading master, e.g. from ZooKeeper.
 type Detector interface {
 	// Leader returns the base URL of the current leader, in any form
@@ -77,9 +83,10 @@ type Config struct {
 	// 5, must be above 1.
 	HeartbeatFactor float64
 	// Reconnect is the backoff between SUBSCRIBE attempts; the zero value
-	// is 1 s doubling to 15 s, ±20 % jitter (the curve the Mesos docs
-	// recommend). It restarts from Initial after a subscription that
-	// lasted a minute.
+	// means DefaultReconnect. A policy with any field set is used as given
+	// (package backoff fills its other zero fields; a zero Jitter means
+	// none). It restarts from Initial after a subscription that lasted a
+	// minute.
 	Reconnect backoff.Policy
 	// MaxFrameSize bounds one event in bytes; default
 	// recordio.DefaultMaxFrameSize (128 MiB), at least 4096.
@@ -139,6 +146,9 @@ func (c Config) validate() (Config, []*url.URL, error) {
 		c.HeartbeatFactor = DefaultHeartbeatFactor
 	case math.IsNaN(c.HeartbeatFactor) || math.IsInf(c.HeartbeatFactor, 0) || c.HeartbeatFactor <= 1:
 		return c, nil, &ConfigError{Field: "HeartbeatFactor", Reason: fmt.Sprintf("%v: must be a finite number above 1 (a healthy stream sends one heartbeat per interval)", c.HeartbeatFactor)}
+	}
+	if c.Reconnect == (backoff.Policy{}) {
+		c.Reconnect = DefaultReconnect
 	}
 	if err := checkPolicy(c.Reconnect); err != nil {
 		return c, nil, err

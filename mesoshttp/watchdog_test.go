@@ -302,3 +302,38 @@ func TestTemporaryCallErrorsUntilTimeout(t *testing.T) {
 		}
 	})
 }
+
+// TestDefaultReconnectJitters: without a Reconnect policy, delays follow
+// 1, 2, 4, 8, 15, 15 s, each within ±20 %, and are not all exact.
+func TestDefaultReconnectJitters(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newFakeMaster(t)
+		m.onSubscribe = func(w http.ResponseWriter, r *http.Request, _ *mesospb.Call) bool {
+			http.Error(w, "No leader elected", http.StatusServiceUnavailable)
+			return true
+		}
+		cfg := mesoshttp.Config{Masters: []string{"http://master.test:5050"}}
+		mesoshttp.SetDial(&cfg, servePipe(t, m))
+		c, err := mesoshttp.New(cfg) // not newClient: it would set a policy
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		ch := run(t, c, subscribeWith(frameworkInfo()))
+		exact := 0
+		for i, base := range []time.Duration{1, 2, 4, 8, 15, 15, 15, 15} {
+			base *= time.Second
+			d := nextWithin[mesoshttp.Disconnected](t, ch, bubbleWait)
+			lo, hi := base*8/10, min(base*12/10, 15*time.Second)
+			if d.Retry < lo || d.Retry > hi {
+				t.Fatalf("attempt %d: retry in %v, want within [%v, %v]", i, d.Retry, lo, hi)
+			}
+			if d.Retry == base {
+				exact++
+			}
+		}
+		if exact == 8 {
+			t.Fatal("no delay was jittered")
+		}
+	})
+}
