@@ -9,16 +9,16 @@ import (
 // sources are the usable resources of one bin in the order they are handed
 // out: reserved before unreserved (as Flink's MesosResourceAllocation did),
 // then by offer ID and position in the offer; ports lowest first within a
-// resource.
+// resource. A bin has a handful of resources, so one flat list serves all
+// dimensions.
 type sources struct {
-	scalar   [][]scalarSrc // per dimension
-	next     []int         // per dimension: the first source with something left
-	ports    []portsSrc
-	nextPort int
+	scalar []scalarSrc
+	ports  []portsSrc
 }
 
 type scalarSrc struct {
 	offer, res int32
+	dim        int32
 	left       int64
 }
 
@@ -27,9 +27,21 @@ type portsSrc struct {
 	ranges     []Range // what is left, sorted
 }
 
-func (p *planner) sourcesOf(b int32) *sources {
-	src := &sources{scalar: make([][]scalarSrc, p.nd), next: make([]int, p.nd)}
+// slabs hold everything a plan hands out, so that a plan of thousands of
+// tasks is a handful of allocations. Every placement gets a full slice
+// expression, so appending to one never touches another.
+type slabs struct {
+	pieces  []Piece
+	ranges  []Range  // of pieces
+	ports   []uint64 // of placements
+	scalars []scalarSrc
+	portSrc []portsSrc
+	left    []Range // what sources have left
+}
+
+func (p *planner) sourcesOf(b int32, sl *slabs) sources {
 	bn := &p.bins[b]
+	s0, p0 := len(sl.scalars), len(sl.portSrc)
 	for _, reserved := range [2]bool{true, false} {
 		for i := bn.first; i >= 0; i = p.offerNext[i] {
 			o := &p.in.Offers[i]
@@ -42,26 +54,22 @@ func (p *planner) sourcesOf(b int32) *sources {
 				switch {
 				case d >= 0:
 					if m := toMilli(r.Scalar); m > 0 {
-						src.scalar[d] = append(src.scalar[d], scalarSrc{i, int32(j), m})
+						sl.scalars = append(sl.scalars, scalarSrc{i, int32(j), int32(d), m})
 					}
 				case ports && len(r.Ranges) > 0:
-					rs := slices.Clone(r.Ranges)
+					l0 := len(sl.left)
+					sl.left = append(sl.left, r.Ranges...)
+					rs := sl.left[l0:len(sl.left):len(sl.left)]
 					slices.SortFunc(rs, func(x, y Range) int { return cmpU64(x.Begin, y.Begin) })
-					src.ports = append(src.ports, portsSrc{i, int32(j), rs})
+					sl.portSrc = append(sl.portSrc, portsSrc{i, int32(j), rs})
 				}
 			}
 		}
 	}
-	return src
-}
-
-// slabs hold the pieces, ranges and ports of all placements, so that a
-// plan of thousands of tasks is a handful of allocations. Every placement
-// gets a full slice expression, so appending to one never touches another.
-type slabs struct {
-	pieces []Piece
-	ranges []Range
-	ports  []uint64
+	return sources{
+		scalar: sl.scalars[s0:len(sl.scalars):len(sl.scalars)],
+		ports:  sl.portSrc[p0:len(sl.portSrc):len(sl.portSrc)],
+	}
 }
 
 // take cuts one task of class cl out of a bin's sources. The state said it
@@ -71,24 +79,30 @@ func (p *planner) take(src *sources, cl *class, id string, sl *slabs) Placement 
 	start := len(sl.pieces)
 	for _, d := range cl.need {
 		want := cl.demand[d]
-		for want > 0 {
-			sc := &src.scalar[d][src.next[d]]
+		for j := range src.scalar {
+			sc := &src.scalar[j]
+			if want == 0 {
+				break
+			}
+			if int(sc.dim) != d || sc.left == 0 {
+				continue
+			}
 			t := min(sc.left, want)
 			sc.left -= t
 			want -= t
 			sl.pieces = append(sl.pieces, Piece{OfferID: offers[sc.offer].ID, Index: int(sc.res), Name: p.dims[d], Scalar: fromMilli(t)})
 			p.offerUsed[sc.offer] = true
-			if sc.left == 0 {
-				src.next[d]++
-			}
 		}
 	}
 	pl := Placement{TaskID: id}
 	if cl.ports > 0 {
 		portStart := len(sl.ports)
 		want := uint64(cl.ports)
-		for want > 0 {
-			ps := &src.ports[src.nextPort]
+		for x := range src.ports {
+			ps := &src.ports[x]
+			if want == 0 {
+				break
+			}
 			rangeStart := len(sl.ranges)
 			for want > 0 && len(ps.ranges) > 0 {
 				r := &ps.ranges[0]
@@ -122,9 +136,6 @@ func (p *planner) take(src *sources, cl *class, id string, sl *slabs) Placement 
 				})
 				p.offerUsed[ps.offer] = true
 			}
-			if len(ps.ranges) == 0 {
-				src.nextPort++
-			}
 		}
 		pl.Ports = sl.ports[portStart:len(sl.ports):len(sl.ports)]
 	}
@@ -148,28 +159,32 @@ func (p *planner) assemble(s *state) Plan {
 	sl.pieces = make([]Piece, 0, pieces)
 	sl.ports = make([]uint64, 0, ports)
 
+	// Launches in the order their bins were opened; s.open lists each once.
 	launchOf := make(map[int32]int, len(s.open))
-	srcs := make(map[int32]*sources, len(s.open))
+	srcs := make([]sources, len(s.open))
+	placements := make([]Placement, 0, s.total)
+	plan.Launches = make([]Launch, len(s.open))
+	for li, b := range s.open {
+		launchOf[b] = li
+		n := len(placements)
+		placements = placements[:n+int(s.placed[b])]
+		plan.Launches[li] = Launch{
+			AgentID: p.agentID(b), Hostname: p.host(b), Role: p.role(b),
+			Tasks: placements[n : n : n+int(s.placed[b])],
+		}
+		srcs[li] = p.sourcesOf(b, &sl)
+	}
 	cursor := make([]int, len(p.classes))
 	for _, a := range s.allocs {
-		li, ok := launchOf[a.bin]
-		if !ok {
-			li = len(plan.Launches)
-			launchOf[a.bin] = li
-			plan.Launches = append(plan.Launches, Launch{
-				AgentID: p.agentID(a.bin), Hostname: p.host(a.bin), Role: p.role(a.bin),
-				Tasks: make([]Placement, 0, s.placed[a.bin]),
-			})
-			srcs[a.bin] = p.sourcesOf(a.bin)
-		}
+		li := launchOf[a.bin]
 		cl := &p.classes[a.class]
 		for range a.n {
 			t := cl.tasks[cursor[a.class]]
 			cursor[a.class]++
-			plan.Launches[li].Tasks = append(plan.Launches[li].Tasks, p.take(srcs[a.bin], cl, tasks[t].ID, &sl))
+			plan.Launches[li].Tasks = append(plan.Launches[li].Tasks, p.take(&srcs[li], cl, tasks[t].ID, &sl))
 		}
 	}
-	for b, li := range launchOf {
+	for li, b := range s.open {
 		for i := p.bins[b].first; i >= 0; i = p.offerNext[i] {
 			if p.offerUsed[i] {
 				plan.Launches[li].OfferIDs = append(plan.Launches[li].OfferIDs, offers[i].ID)
