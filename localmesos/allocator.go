@@ -142,8 +142,8 @@ func (s *state) allocateSoon() { s.allocPending = true }
 // each get what of the agent's available resources their role may use,
 // unless a refusal filter, the GPU filter, offer constraints or the minimum
 // allocatable size holds it back. Offers for a framework go out together,
-// in one OFFERS event.
-func (s *state) allocate() {
+// in one OFFERS event. It reports whether it made any offer.
+func (s *state) allocate() bool {
 	s.allocPending = false
 	var cands []candidate
 	for _, fw := range s.frameworkList {
@@ -157,7 +157,7 @@ func (s *state) allocate() {
 		}
 	}
 	if len(cands) == 0 {
-		return
+		return false
 	}
 	now := time.Now()
 	order := make([]*agent, 0, len(s.agentList))
@@ -206,6 +206,7 @@ func (s *state) allocate() {
 		}
 		s.sendToFramework(fw, &mesospb.Event{Type: mesospb.Event_OFFERS.Enum(), Offers: &mesospb.Event_Offers{Offers: pbs}})
 	}
+	return len(made) > 0
 }
 
 func (s *state) totalQuantities() quantities {
@@ -378,13 +379,14 @@ func (s *state) discardOffer(o *offer, filters *mesospb.Filters) {
 
 // decline is Master::decline: live offers are discarded with the call's
 // filters (the proto default of 5 s when absent); unknown IDs are ignored.
-func (s *state) decline(fw *framework, d *mesospb.Call_Decline) {
+// Like the master, it does not check whose offer an ID names.
+func (s *state) decline(d *mesospb.Call_Decline) {
 	filters := d.GetFilters()
 	if filters == nil {
 		filters = &mesospb.Filters{}
 	}
 	for _, id := range d.GetOfferIds() {
-		if o := s.offers[id.GetValue()]; o != nil && o.fw == fw {
+		if o := s.offers[id.GetValue()]; o != nil {
 			s.discardOffer(o, filters)
 		}
 	}

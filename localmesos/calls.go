@@ -34,7 +34,7 @@ func (s *state) dispatch(call *mesospb.Call, principal string, authenticated, ha
 	case mesospb.Call_ACCEPT:
 		s.accept(fw, call.GetAccept())
 	case mesospb.Call_DECLINE:
-		s.decline(fw, call.GetDecline())
+		s.decline(call.GetDecline())
 	case mesospb.Call_ACCEPT_INVERSE_OFFERS, mesospb.Call_DECLINE_INVERSE_OFFERS:
 		// The master never makes inverse offers (no maintenance), so
 		// every ID is unknown and ignored.

@@ -114,10 +114,14 @@ func (m *Master) SetRecovering(on bool) {
 // list. It returns the new leader's URL, or "" if no new listener could
 // be opened (logged; nothing changes then) or the master is closed.
 func (m *Master) Failover() (newURL string) {
+	// The new instance is registered before it leads, so that URL() always
+	// finds the leader's instance.
 	m.mu.Lock()
-	n := len(m.instances)
+	inst, err := m.listen(len(m.instances))
+	if err == nil {
+		m.instances = append(m.instances, inst)
+	}
 	m.mu.Unlock()
-	inst, err := m.listen(n)
 	if err != nil {
 		m.log.Error("failover: no listener for the new master", "err", err)
 		return ""
@@ -126,9 +130,6 @@ func (m *Master) Failover() (newURL string) {
 		inst.listener.Close()
 		return ""
 	}
-	m.mu.Lock()
-	m.instances = append(m.instances, inst)
-	m.mu.Unlock()
 	m.serve(inst)
 	return inst.url
 }

@@ -97,15 +97,22 @@ func (fw *framework) hasRole(role string) bool {
 // what goes on the stream, this goroutine writes it out until it ends.
 func (m *Master) subscribeHTTP(w http.ResponseWriter, r *http.Request, call *mesospb.Call, principal, mediaType string) {
 	st := newStream(mediaType)
-	if err := m.do(func(s *state) {
+	added := false
+	err := m.do(func(s *state) {
 		s.recordCall(call)
 		s.subscribe(st, call.GetSubscribe(), principal, m.cfg.Credentials != nil)
-	}); err != nil {
+		// Counted on the loop, so that Close, which waits for the loop
+		// before it waits for the streams, never misses this one.
+		m.wg.Add(1)
+		added = true
+	})
+	if added {
+		defer m.wg.Done()
+	}
+	if err != nil {
 		response{status: http.StatusServiceUnavailable, body: "Master is shutting down"}.write(w)
 		return
 	}
-	m.wg.Add(1)
-	defer m.wg.Done()
 	if clientGone := st.serve(r.Context(), w, m.cfg.HeartbeatInterval, m.pauseHB.Load); clientGone {
 		m.post(func(s *state) { s.streamEnded(st) })
 	}
@@ -426,8 +433,10 @@ func (s *state) removeFramework(fw *framework) {
 	s.completed = append(s.completed, fw.id)
 	s.completedSet[fw.id] = true
 	for len(s.completed) > s.m.cfg.MaxCompletedFrameworks {
-		delete(s.completedSet, s.completed[0])
+		gone := s.completed[0]
+		delete(s.completedSet, gone)
 		s.completed = s.completed[1:]
+		s.frameworkList = slices.DeleteFunc(s.frameworkList, func(f *framework) bool { return f.removed && f.id == gone })
 	}
 	s.m.log.Info("framework removed", "framework", fw.id)
 }

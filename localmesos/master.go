@@ -45,7 +45,7 @@ type Master struct {
 	cfg Config
 	log *slog.Logger
 
-	reqs     chan func(*state)
+	reqs     chan request
 	stopping chan struct{} // closed when Close starts
 	loopDone chan struct{} // closed when the loop has shut down
 	closed   sync.Once
@@ -101,7 +101,7 @@ func New(cfg Config) (*Master, error) {
 	m := &Master{
 		cfg:      cfg,
 		log:      log,
-		reqs:     make(chan func(*state)),
+		reqs:     make(chan request),
 		stopping: make(chan struct{}),
 		loopDone: make(chan struct{}),
 		changed:  make(chan struct{}),
@@ -195,6 +195,13 @@ func (m *Master) Close() error {
 	return nil
 }
 
+// request is work for the loop. Read-only requests (introspection) do not
+// count as changes, so that WaitFor does not wake itself up.
+type request struct {
+	f        func(*state)
+	readOnly bool
+}
+
 // loop is the owner of the state: it runs requests and the allocation
 // cycle until Close.
 func (m *Master) loop() {
@@ -202,17 +209,23 @@ func (m *Master) loop() {
 	alloc := time.NewTicker(m.cfg.AllocationInterval)
 	defer alloc.Stop()
 	for {
+		changed := false
 		select {
-		case f := <-m.reqs:
-			f(m.s)
+		case r := <-m.reqs:
+			r.f(m.s)
+			changed = !r.readOnly
 			if m.s.allocPending {
 				m.s.allocate()
+				changed = true
 			}
 		case <-alloc.C:
-			m.s.allocate()
+			changed = m.s.allocate()
 		case <-m.stopping:
 			m.s.shutdown()
 			return
+		}
+		if !changed {
+			continue
 		}
 		m.s.version++
 		if m.waiters.Load() > 0 {
@@ -225,10 +238,15 @@ func (m *Master) loop() {
 }
 
 // do runs f on the loop and waits for it to finish.
-func (m *Master) do(f func(*state)) error {
+func (m *Master) do(f func(*state)) error { return m.run(f, false) }
+
+// view runs a read-only f on the loop and waits for it.
+func (m *Master) view(f func(*state)) error { return m.run(f, true) }
+
+func (m *Master) run(f func(*state), readOnly bool) error {
 	done := make(chan struct{})
 	select {
-	case m.reqs <- func(s *state) { f(s); close(done) }:
+	case m.reqs <- request{func(s *state) { f(s); close(done) }, readOnly}:
 	case <-m.stopping:
 		return ErrClosed
 	}
@@ -244,7 +262,7 @@ func (m *Master) do(f func(*state)) error {
 // goroutines that report to the loop use it; the loop itself never does.
 func (m *Master) post(f func(*state)) {
 	select {
-	case m.reqs <- f:
+	case m.reqs <- request{f: f}:
 	case <-m.stopping:
 	}
 }
@@ -259,7 +277,7 @@ func (m *Master) afterFunc(d time.Duration, f func(*state)) *time.Timer {
 // and the removed ones it still remembers.
 func (m *Master) Frameworks() []FrameworkInfo {
 	var out []FrameworkInfo
-	m.do(func(s *state) { out = s.frameworkInfos() })
+	m.view(func(s *state) { out = s.frameworkInfos() })
 	return out
 }
 
@@ -267,14 +285,14 @@ func (m *Master) Frameworks() []FrameworkInfo {
 // the agent knows it.
 func (m *Master) Tasks() []TaskInfo {
 	var out []TaskInfo
-	m.do(func(s *state) { out = s.taskInfos() })
+	m.view(func(s *state) { out = s.taskInfos() })
 	return out
 }
 
 // Agents lists the registered agents, then unreachable and gone ones.
 func (m *Master) Agents() []AgentInfo {
 	var out []AgentInfo
-	m.do(func(s *state) { out = s.agentInfos() })
+	m.view(func(s *state) { out = s.agentInfos() })
 	return out
 }
 
@@ -282,7 +300,7 @@ func (m *Master) Agents() []AgentInfo {
 // parsed them, whatever it answered.
 func (m *Master) Calls() []*mesospb.Call {
 	var out []*mesospb.Call
-	m.do(func(s *state) {
+	m.view(func(s *state) {
 		out = make([]*mesospb.Call, len(s.calls))
 		for i, c := range s.calls {
 			out[i] = proto.Clone(c).(*mesospb.Call)
@@ -296,7 +314,7 @@ func (m *Master) Calls() []*mesospb.Call {
 // produces none in normal operation.
 func (m *Master) ProtocolErrors() []string {
 	var out []string
-	m.do(func(s *state) { out = append([]string(nil), s.protocolErrors...) })
+	m.view(func(s *state) { out = append([]string(nil), s.protocolErrors...) })
 	return out
 }
 
@@ -341,7 +359,7 @@ func (m *Master) WaitFor(ctx context.Context, cond func(*Snapshot) bool) error {
 		changed := m.changed
 		m.chMu.Unlock()
 		var snap *Snapshot
-		if err := m.do(func(s *state) { snap = s.snapshot() }); err != nil {
+		if err := m.view(func(s *state) { snap = s.snapshot() }); err != nil {
 			return err
 		}
 		if cond(snap) {

@@ -26,15 +26,16 @@ type process struct {
 	goAhead chan struct{}      // closed by the loop when the command may start
 
 	// Loop-owned.
-	started   bool // past the launch: TASK_STARTING queued
-	canceled  bool // killed or shut down before it started
-	killed    bool // SIGTERM sent (or due as soon as the pid is known)
-	exited    bool
-	forced    bool // SetTaskState ended it: its exit reports nothing
-	grace     time.Duration
-	deadline  time.Time // when SIGKILL is due
-	killTimer *time.Timer
-	m         *Master
+	started    bool // past the launch: TASK_STARTING queued
+	canceled   bool // killed or shut down before it started
+	killed     bool // SIGTERM sent (or due as soon as the pid is known)
+	killingDue bool // TASK_KILLING goes out after TASK_RUNNING
+	exited     bool
+	forced     bool // SetTaskState ended it: its exit reports nothing
+	grace      time.Duration
+	deadline   time.Time // when SIGKILL is due
+	killTimer  *time.Timer
+	m          *Master
 }
 
 // processSpec is what the launch goroutine needs, copied out of the loop's
@@ -324,6 +325,9 @@ func (s *state) processStarted(t *task, p *process, pid int) {
 	}
 	s.agentUpdate(t, mesospb.TaskState_TASK_RUNNING, mesospb.TaskStatus_SOURCE_EXECUTOR, "", nil)
 	if p.killed {
+		if p.killingDue {
+			s.agentUpdate(t, mesospb.TaskState_TASK_KILLING, mesospb.TaskStatus_SOURCE_EXECUTOR, "", nil)
+		}
 		p.signal(syscall.SIGTERM)
 		p.armEscalation(p.grace)
 	}

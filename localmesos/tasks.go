@@ -403,7 +403,13 @@ func (s *state) agentKill(t *task, grace time.Duration, shutdown bool) {
 		first := !t.proc.killed
 		t.proc.kill(grace)
 		if first && t.fw.caps.taskKillingState && !shutdown {
-			s.agentUpdate(t, mesospb.TaskState_TASK_KILLING, mesospb.TaskStatus_SOURCE_EXECUTOR, "", nil)
+			if t.proc.pid == 0 {
+				// The executor is still starting the command: it handles
+				// the kill after TASK_RUNNING (executor.cpp launch()).
+				t.proc.killingDue = true
+			} else {
+				s.agentUpdate(t, mesospb.TaskState_TASK_KILLING, mesospb.TaskStatus_SOURCE_EXECUTOR, "", nil)
+			}
 		}
 		return
 	}
