@@ -78,14 +78,15 @@ type scheduler struct {
 }
 
 type setup struct {
-	t    testing.TB
-	lm   *localmesos.Master
-	conf map[string]string
-	dir  string // checkpoint directory
-	mode cluster.Mode
-	job  cluster.JobSpec
-	exe  string
-	tms  int
+	t     testing.TB
+	lm    *localmesos.Master
+	conf  map[string]string
+	dir   string // checkpoint directory
+	mode  cluster.Mode
+	job   cluster.JobSpec
+	exe   string
+	tms   int
+	quiet bool // no logs (benchmarks)
 }
 
 func newSetup(t testing.TB, lmCfg localmesos.Config, conf map[string]string) *setup {
@@ -96,8 +97,10 @@ func newSetup(t testing.TB, lmCfg localmesos.Config, conf map[string]string) *se
 	if lmCfg.HeartbeatInterval == 0 {
 		lmCfg.HeartbeatInterval = time.Second
 	}
-	lmlog, _ := testLogger(t)
-	lmCfg.Logger = lmlog.With("who", "localmesos")
+	if lmCfg.Logger == nil {
+		lmlog, _ := testLogger(t)
+		lmCfg.Logger = lmlog.With("who", "localmesos")
+	}
 	lm, err := localmesos.New(lmCfg)
 	if err != nil {
 		t.Fatal(err)
@@ -138,6 +141,9 @@ func (s *setup) start(t testing.TB) *scheduler {
 		t.Fatal(err)
 	}
 	log, lw := testLogger(t)
+	if s.quiet {
+		log = slog.New(slog.DiscardHandler)
+	}
 	enc := mesoshttp.Protobuf
 	if opts.Encoding == flinkconf.EncodingJSON {
 		enc = mesoshttp.JSON

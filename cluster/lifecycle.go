@@ -3,6 +3,7 @@ package cluster
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"time"
 
@@ -21,20 +22,38 @@ func (m *Manager) ensure(now time.Time) {
 	if m.stopping != nil {
 		return
 	}
+	// One pass over the table: ensure runs after every event, and the
+	// table may hold thousands of workers.
+	jm := false
+	tms := make(map[int]bool, m.desired)
+	var extra []*worker
+	for _, w := range m.workers {
+		if !w.active() {
+			continue
+		}
+		switch {
+		case w.rec.Role == RoleJobManager:
+			jm = true
+		case w.rec.Index > m.desired:
+			extra = append(extra, w)
+		default:
+			tms[w.rec.Index] = true
+		}
+	}
 	if !m.gaveUp {
-		if m.workers.jobManager() == nil {
+		if !jm {
 			m.newWorker(RoleJobManager, 0, now)
 		}
-		for i := 1; i <= m.desired; i++ {
-			if m.workers.active(RoleTaskManager, i) == nil {
-				m.newWorker(RoleTaskManager, i, now)
+		if len(tms) < m.desired {
+			for i := 1; i <= m.desired; i++ {
+				if !tms[i] {
+					m.newWorker(RoleTaskManager, i, now)
+				}
 			}
 		}
 	}
-	for _, w := range m.workers.byRole(RoleTaskManager) {
-		if w.active() && w.rec.Index > m.desired {
-			m.release(w, now, "scaled down")
-		}
+	for _, w := range extra {
+		m.release(w, now, "scaled down")
 	}
 }
 
@@ -97,11 +116,12 @@ func (m *Manager) pending(now time.Time) (jm *worker, tms []*worker) {
 	if j == nil || j.rec.State != hastore.WorkerLaunched {
 		return jm, nil
 	}
-	for _, w := range m.workers.byRole(RoleTaskManager) {
-		if w.rec.State == hastore.WorkerNew && !w.notBefore.After(now) {
+	for _, w := range m.workers {
+		if w.rec.Role == RoleTaskManager && w.rec.State == hastore.WorkerNew && !w.notBefore.After(now) {
 			tms = append(tms, w)
 		}
 	}
+	sort.Slice(tms, func(a, b int) bool { return tms[a].rec.Index < tms[b].rec.Index })
 	return jm, tms
 }
 

@@ -58,21 +58,23 @@ func TestMain(m *testing.M) {
 // env is one test's world: a local Mesos with process agents and the
 // stand-in Flink.
 type env struct {
-	t         *testing.T
+	t         testing.TB
 	lm        *localmesos.Master
 	flinkHome string
 	records   string // where the stand-in writes what each process got
 	ckpt      string
 	httpAddr  string
 	conf      []string // -D key=value for every scheduler run
+	quiet     bool
 }
 
 type envOpts struct {
 	agents int
 	lm     localmesos.Config
+	quiet  bool // keep the logs out of the test output (benchmarks)
 }
 
-func newEnv(t *testing.T, o envOpts) *env {
+func newEnv(t testing.TB, o envOpts) *env {
 	t.Helper()
 	if o.agents == 0 {
 		o.agents = 2
@@ -96,12 +98,15 @@ func newEnv(t *testing.T, o envOpts) *env {
 	}
 	cfg.WorkDir = t.TempDir()
 	cfg.Logger = slog.New(slog.NewTextHandler(&tlog{t: t, prefix: "mesos: "}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if o.quiet {
+		cfg.Logger = nil
+	}
 	lm, err := localmesos.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lm.Close() })
-	e := &env{t: t, lm: lm, flinkHome: testflink.Install(t), records: t.TempDir(),
+	e := &env{t: t, lm: lm, quiet: o.quiet, flinkHome: testflink.Install(t), records: t.TempDir(),
 		ckpt: filepath.Join(t.TempDir(), "checkpoint"), httpAddr: freeAddr(t)}
 	e.conf = []string{
 		"mesos.master=" + lm.URL(),
@@ -116,7 +121,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 	return e
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +133,7 @@ func freeAddr(t *testing.T) string {
 // tlog writes to t.Log until the test ends.
 type tlog struct {
 	mu     sync.Mutex
-	t      *testing.T
+	t      testing.TB
 	prefix string
 	done   bool
 }
@@ -144,7 +149,7 @@ func (w *tlog) Write(p []byte) (int, error) {
 
 // proc is one scheduler process.
 type proc struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	done   chan struct{}
 	code   int
@@ -180,7 +185,7 @@ func (e *env) run(binary string, extra ...string) *proc {
 			p.mu.Lock()
 			b.WriteString(sc.Text() + "\n")
 			p.mu.Unlock()
-			if !strings.Contains(sc.Text(), "level=DEBUG") {
+			if !e.quiet && !strings.Contains(sc.Text(), "level=DEBUG") {
 				e.t.Log(prefix + sc.Text())
 			}
 		}
@@ -339,7 +344,7 @@ func getJSON(url string, v any) error {
 	return json.NewDecoder(resp.Body).Decode(v)
 }
 
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
