@@ -15,12 +15,16 @@ type index struct {
 	slots []uint64 // hash<<32 | (1 + position); 0 is empty
 }
 
-func newIndex(n int) *index {
+// newIndex makes an index for n keys in slots (reused if big enough). A
+// load of at most three quarters keeps linear probes short.
+func newIndex(n int, slots []uint64) *index {
 	size := 8
-	for size < 2*n {
+	for size*3 < 4*n {
 		size <<= 1
 	}
-	return &index{seed: maphash.MakeSeed(), mask: uint64(size - 1), slots: make([]uint64, size)}
+	slots = sized(slots, size)
+	clear(slots)
+	return &index{seed: maphash.MakeSeed(), mask: uint64(size - 1), slots: slots}
 }
 
 // add returns the position already stored under key, or stores pos and

@@ -20,7 +20,10 @@ func Place(in Input) (Plan, error) {
 	if err := checkInput(&in); err != nil {
 		return Plan{}, err
 	}
-	p := &planner{in: &in, roles: in.Roles}
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	p := &planner{in: &in, roles: in.Roles, sc: sc}
+	defer p.keepScratch()
 	if len(p.roles) == 0 {
 		p.roles = []string{"*"}
 	}
@@ -49,6 +52,13 @@ func Place(in Input) (Plan, error) {
 	return p.assemble(s), nil
 }
 
+// keepScratch hands the possibly grown working arrays back to the scratch.
+func (p *planner) keepScratch() {
+	sc := p.sc
+	sc.agentNext, sc.offerNext, sc.offerBin = p.agentNext, p.offerNext, p.offerBin
+	sc.agents, sc.bins, sc.init, sc.initPorts = p.agents, p.bins, p.init, p.initPorts
+}
+
 // Dimensions 0-3 are always these; other requested scalars follow by name,
 // which makes the dimension order the TaskInfo resource order.
 const (
@@ -62,6 +72,7 @@ const (
 type planner struct {
 	in    *Input
 	roles []string
+	sc    *scratch
 
 	dims   []string       // dimension names
 	others map[string]int // dimension of each requested scalar beyond the four
@@ -166,7 +177,7 @@ type offerIssue struct {
 
 func (p *planner) readTasks() {
 	tasks := p.in.Tasks
-	ids := newIndex(len(tasks))
+	ids := newIndex(len(tasks), nil)
 	keyOf := func(i int32) string { return tasks[i].ID }
 	valid := make([]bool, len(tasks))
 	groupMax := map[string]int{} // group -> its first valid task
@@ -343,23 +354,32 @@ func (p *planner) addBad(i int, e *OfferError) { p.bad = append(p.bad, offerIssu
 func (p *planner) readOffers() {
 	offers := p.in.Offers
 	n := len(offers)
-	p.agentNext = make([]int32, n)
-	p.offerNext = make([]int32, n)
-	p.offerBin = make([]int32, n)
+	sc := p.sc
+	p.agentNext = sized(sc.agentNext, n)
+	p.offerNext = sized(sc.offerNext, n)
+	p.offerBin = sized(sc.offerBin, n)
 	for i := range n {
 		p.agentNext[i], p.offerNext[i], p.offerBin[i] = -1, -1, -1
 	}
-	agentIx := newIndex(n)
+	agentIx := newIndex(n, sc.slots)
+	sc.slots = agentIx.slots
 	agentKey := func(i int32) string { return offers[p.agents[i].seed].AgentID }
-	p.agents = make([]agent, 0, n)
-	p.bins = make([]bin, 0, n)
-	p.init = make([]int64, 0, n*p.nd)
-	p.initPorts = make([]int64, 0, n)
+	p.agents = sized(sc.agents, n)[:0]
+	p.bins = sized(sc.bins, n)[:0]
+	p.init = sized(sc.init, n*p.nd)[:0]
+	p.initPorts = sized(sc.initPorts, n)[:0]
 	// One pass validates each offer, files it under its agent and its bin
 	// and adds up what it offers, while its memory is at hand.
+	sums := make([]int64, p.nd)
 	for i := range offers {
 		o := &offers[i]
-		e := checkOffer(o)
+		usable := o.Role == "" || slices.Contains(p.roles, o.Role)
+		clear(sums)
+		ports, portsRes, ok := p.scan(o, usable, sums)
+		var e *OfferError
+		if !ok {
+			e = checkOffer(o)
+		}
 		if e != nil {
 			if o.ID == "" || o.AgentID == "" {
 				p.addBad(i, e)
@@ -384,8 +404,14 @@ func (p *planner) readOffers() {
 		if e != nil {
 			continue
 		}
-		if o.Role != "" && !slices.Contains(p.roles, o.Role) {
-			p.agents[a].portsRes += portsResources(o)
+		if !ok {
+			// scan is stricter than checkOffer nowhere; should it ever
+			// be, count again the slow way.
+			clear(sums)
+			ports, portsRes = p.sum(o, usable, sums)
+		}
+		p.agents[a].portsRes += portsRes
+		if !usable {
 			continue
 		}
 		b := p.binFor(a, int32(i))
@@ -396,7 +422,11 @@ func (p *planner) readOffers() {
 		}
 		p.bins[b].last = int32(i)
 		p.offerBin[i] = b
-		p.agents[a].portsRes += p.count(b, o, 1)
+		base := int(b) * p.nd
+		for d, v := range sums {
+			p.init[base+d] = satAdd(p.init[base+d], v)
+		}
+		p.initPorts[b] = satAdd(p.initPorts[b], ports)
 	}
 	for a := range p.agents {
 		p.tidyAgent(int32(a))
@@ -411,14 +441,71 @@ func (p *planner) readOffers() {
 	}
 }
 
-func portsResources(o *Offer) int32 {
-	n := int32(0)
-	for j := range o.Resources {
-		if r := &o.Resources[j]; r.Kind == KindRanges && r.Name == namePorts {
-			n++
+// scan reads an offer once: it adds what it offers to its role (if usable)
+// into sums and returns the ports count and the number of ports resources.
+// ok is false if the offer is not plainly valid; checkOffer then says why.
+// This is checkOffer and sum in one loop, for the common case.
+func (p *planner) scan(o *Offer, usable bool, sums []int64) (ports int64, portsRes int32, ok bool) {
+	if o.ID == "" || o.AgentID == "" || o.Hostname == "" {
+		return 0, 0, false
+	}
+	for j := range o.Attributes {
+		if o.Attributes[j].Name == "" {
+			return 0, 0, false
 		}
 	}
-	return n
+	for j := range o.Resources {
+		r := &o.Resources[j]
+		if r.Name == "" || r.Reservation == "*" || ((r.DiskSource != "" || r.Persistent) && r.Name != nameDisk) {
+			return 0, 0, false
+		}
+		switch r.Kind {
+		case KindScalar:
+			if scalarProblem(r.Scalar) != "" {
+				return 0, 0, false
+			}
+		case KindRanges:
+			if pr, _ := rangesProblem(r.Ranges); pr != "" {
+				return 0, 0, false
+			}
+			if r.Name == namePorts {
+				portsRes++
+			}
+		case KindSet:
+		default:
+			return 0, 0, false
+		}
+		if !usable {
+			continue
+		}
+		switch d, isPorts := p.slot(r, o.Role); {
+		case d >= 0:
+			sums[d] = satAdd(sums[d], toMilli(r.Scalar))
+		case isPorts:
+			ports = satAdd(ports, countPorts(r.Ranges))
+		}
+	}
+	return ports, portsRes, true
+}
+
+// sum is scan's counting without its checks.
+func (p *planner) sum(o *Offer, usable bool, sums []int64) (ports int64, portsRes int32) {
+	for j := range o.Resources {
+		r := &o.Resources[j]
+		if r.Kind == KindRanges && r.Name == namePorts {
+			portsRes++
+		}
+		if !usable {
+			continue
+		}
+		switch d, isPorts := p.slot(r, o.Role); {
+		case d >= 0:
+			sums[d] = satAdd(sums[d], toMilli(r.Scalar))
+		case isPorts:
+			ports = satAdd(ports, countPorts(r.Ranges))
+		}
+	}
+	return ports, portsRes
 }
 
 // binFor returns the bin of agent a for the allocation role of offer i,
@@ -444,24 +531,16 @@ func (p *planner) binFor(a, i int32) int32 {
 	return b
 }
 
-// count adds (sign 1) or takes back (sign -1) what offer o adds to bin b,
-// and returns how many ports resources it has.
-func (p *planner) count(b int32, o *Offer, sign int64) int32 {
-	ports := int32(0)
+// takeBack takes what offer o added to bin b back out of it. Sums
+// saturate, so what is left can only be less than there is, never more.
+func (p *planner) takeBack(b int32, o *Offer) {
+	sums := make([]int64, p.nd)
+	ports, _ := p.sum(o, true, sums)
 	base := int(b) * p.nd
-	for j := range o.Resources {
-		r := &o.Resources[j]
-		if r.Kind == KindRanges && r.Name == namePorts {
-			ports++
-		}
-		switch d, isPorts := p.slot(r, o.Role); {
-		case d >= 0:
-			p.init[base+d] = addSigned(p.init[base+d], toMilli(r.Scalar), sign)
-		case isPorts:
-			p.initPorts[b] = addSigned(p.initPorts[b], countPorts(r.Ranges), sign)
-		}
+	for d, v := range sums {
+		p.init[base+d] = max(0, p.init[base+d]-v)
 	}
-	return ports
+	p.initPorts[b] = max(0, p.initPorts[b]-ports)
 }
 
 // tidyAgent finishes an agent once all offers are filed: the offer with the
@@ -556,7 +635,7 @@ func (p *planner) isBad(i int32) bool { return p.offerErr != nil && p.offerErr[i
 // happens after.
 func (p *planner) unfile(i int32) {
 	if b := p.offerBin[i]; b >= 0 {
-		p.count(b, &p.in.Offers[i], -1)
+		p.takeBack(b, &p.in.Offers[i])
 		p.offerBin[i] = -1
 	}
 }
@@ -677,16 +756,6 @@ func satAdd(a, b int64) int64 {
 	return a + b
 }
 
-// addSigned adds v (sign 1) saturating, or takes it back (sign -1) down to
-// no less than zero. Sums saturate, so a take-back can only leave less than
-// there is, never more.
-func addSigned(sum, v, sign int64) int64 {
-	if sign > 0 {
-		return satAdd(sum, v)
-	}
-	return max(0, sum-v)
-}
-
 func countPorts(rs []Range) int64 {
 	var n int64
 	for _, r := range rs {
@@ -732,7 +801,8 @@ func (p *planner) prepare() {
 		return 0
 	})
 	if perHost {
-		p.hostIx = newIndex(len(p.bins))
+		p.hostIx = newIndex(len(p.bins), p.sc.hostSlots)
+		p.sc.hostSlots = p.hostIx.slots
 		key := func(i int32) string { return p.hostNames[i] }
 		p.hostOf = make([]int32, len(p.bins))
 		for b := range p.bins {

@@ -28,13 +28,22 @@ type alloc struct {
 	n          int64
 }
 
+// newState starts a placement with everything offered still free. Its
+// arrays come from the scratch; clones of it allocate their own.
 func (p *planner) newState() *state {
+	sc := p.sc
+	sc.free = append(sc.free[:0], p.init...)
+	sc.ports = append(sc.ports[:0], p.initPorts...)
+	sc.placed = sized(sc.placed, len(p.bins))
+	clear(sc.placed)
+	sc.agentUsed = sized(sc.agentUsed, len(p.agents))
+	clear(sc.agentUsed)
 	s := &state{
-		free:      slices.Clone(p.init),
-		ports:     slices.Clone(p.initPorts),
-		placed:    make([]int64, len(p.bins)),
+		free:      sc.free,
+		ports:     sc.ports,
+		placed:    sc.placed,
 		left:      make([]int64, len(p.classes)),
-		agentUsed: make([]bool, len(p.agents)),
+		agentUsed: sc.agentUsed,
 	}
 	for k := range p.classes {
 		s.left[k] = int64(len(p.classes[k].tasks))
@@ -238,7 +247,8 @@ func (p *planner) fillFresh(s *state, k int32, tier int) {
 		}
 		return p.nameCmp(x.b, y.b) < 0
 	}}
-	h.items = make([]cand, 0, len(p.bins)-len(s.open))
+	h.items = p.sc.cands[:0]
+	defer func() { p.sc.cands = h.items[:0] }()
 	// A fresh bin's capacity and score depend only on what it offers, so
 	// a run of identical agents is scored once.
 	memo := cand{b: -1}

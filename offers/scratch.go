@@ -1,0 +1,31 @@
+package offers
+
+import "sync"
+
+// scratch holds the large working arrays of one Place call: per offer,
+// per agent and per bin. On ten thousand offers they come to a couple of
+// megabytes, and allocating that afresh on every call costs more than the
+// placement itself (zeroing, page faults, garbage collection). Place takes
+// a scratch from the pool and returns it; nothing in a Plan points into
+// it, so callers cannot tell.
+type scratch struct {
+	agentNext, offerNext, offerBin []int32
+	slots, hostSlots               []uint64
+	agents                         []agent
+	bins                           []bin
+	init, initPorts                []int64
+	free, ports, placed            []int64
+	agentUsed                      []bool
+	cands                          []cand
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// sized returns s with length n, reusing its memory if it is big enough.
+// The contents are not cleared.
+func sized[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
