@@ -291,23 +291,24 @@ func (p *planner) why(s *state, k int32) error {
 	if !roomy {
 		return &reason{ErrMaxPerHost, fmt.Sprintf("max %d per host reached on every agent", cl.maxPerHost)}
 	}
-	short := func(needs, has string, enoughAtFirst bool) error {
-		text := "needs " + needs + ", the largest offer has " + has
-		if enoughAtFirst {
-			text += " left after the other placements of this plan"
+	// If no offer ever had enough, say what the largest had; if one had
+	// but this plan used it up, say what is left.
+	short := func(needs string, has func(int64) string, left, offered, want int64) error {
+		if offered < want {
+			return &reason{ErrInsufficient, "needs " + needs + ", the largest offer has " + has(offered)}
 		}
-		return &reason{ErrInsufficient, text}
+		return &reason{ErrInsufficient, "needs " + needs + ", the largest offer has " + has(left) + " left after the other placements of this plan"}
 	}
 	var wants []string
 	for _, d := range cl.need {
 		if cl.demand[d] > most[d] {
-			return short(p.amount(d, cl.demand[d]), p.held(d, most[d]), mostInit[d] >= cl.demand[d])
+			return short(p.amount(d, cl.demand[d]), func(m int64) string { return p.held(d, m) }, most[d], mostInit[d], cl.demand[d])
 		}
 		wants = append(wants, p.amount(d, cl.demand[d]))
 	}
 	if cl.ports > 0 {
 		if cl.ports > mostPorts {
-			return short(fmt.Sprintf("%d ports", cl.ports), fmt.Sprintf("%d ports", mostPorts), mostInitPorts >= cl.ports)
+			return short(fmt.Sprintf("%d ports", cl.ports), func(n int64) string { return fmt.Sprintf("%d ports", n) }, mostPorts, mostInitPorts, cl.ports)
 		}
 		wants = append(wants, fmt.Sprintf("%d ports", cl.ports))
 	}
