@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flink-mesos/flink-mesos/cluster"
 	"github.com/flink-mesos/flink-mesos/hastore"
 	"github.com/flink-mesos/flink-mesos/localmesos"
 	"github.com/flink-mesos/flink-mesos/mesospb"
@@ -20,12 +21,24 @@ func liveIDs(lm *localmesos.Master) map[string]bool {
 	return out
 }
 
+func frameworkSubscriptions(t testing.TB, lm *localmesos.Master, id string) int {
+	t.Helper()
+	for _, f := range lm.Frameworks() {
+		if f.ID == id {
+			return f.Subscriptions
+		}
+	}
+	t.Fatalf("framework %s unknown to the master", id)
+	return 0
+}
+
 func TestRestartAdoptsTheCluster(t *testing.T) {
 	s := newSetup(t, localmesos.Config{}, nil)
 	sc := s.start(t)
 	waitFor(t, s.lm, 20*time.Second, "cluster up", func(snap *localmesos.Snapshot) bool { jm, tm := running(snap); return jm == 1 && tm == 2 })
 	before := liveIDs(s.lm)
 	fw := sc.overview(t).FrameworkID
+	subs := frameworkSubscriptions(t, s.lm, fw)
 	if err := sc.stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -34,12 +47,25 @@ func TestRestartAdoptsTheCluster(t *testing.T) {
 		t.Fatalf("tasks after the scheduler stopped: %v", got)
 	}
 	sc2 := s.start(t)
+	// The master may not have seen the old stream close yet, so wait for
+	// a new SUBSCRIBE rather than for "connected".
 	waitFor(t, s.lm, 20*time.Second, "resubscribed", func(snap *localmesos.Snapshot) bool {
 		f, ok := snap.Framework(fw)
-		return ok && f.Connected
+		return ok && f.Connected && f.Subscriptions > subs
 	})
-	time.Sleep(500 * time.Millisecond) // let reconciliation run
-	o := sc2.overview(t)
+	var o cluster.Overview
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		o = sc2.overview(t)
+		// Every task the master reported on is back in the scheduler's view.
+		if o.Subscribed && o.JobManager != nil && o.JobManager.MesosState == "TASK_RUNNING" && o.RunningTaskManagers == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the restarted scheduler never showed the adopted cluster: %+v", o)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if o.FrameworkID != fw {
 		t.Fatalf("framework ID %s after restart, want %s", o.FrameworkID, fw)
 	}

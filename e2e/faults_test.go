@@ -140,10 +140,14 @@ func TestMasterFailoverAndStreamDrop(t *testing.T) {
 	o, _ := e.overview()
 	fw := o.FrameworkID
 
+	subs := 0
+	if f, ok := snapshot(e).Framework(fw); ok {
+		subs = f.Subscriptions
+	}
 	e.lm.DropStreams()
 	e.waitFor(30*time.Second, "resubscribed after a stream drop", func(s *localmesos.Snapshot) bool {
 		f, ok := s.Framework(fw)
-		return ok && f.Connected
+		return ok && f.Connected && f.Subscriptions > subs
 	})
 
 	newURL := e.lm.Failover()

@@ -16,6 +16,7 @@ const (
 	DefaultHeartbeatInterval      = 15 * time.Second // DEFAULT_HEARTBEAT_INTERVAL, src/master/constants.hpp
 	DefaultAllocationInterval     = time.Second      // --allocation_interval
 	DefaultMaxCompletedFrameworks = 50               // --max_completed_frameworks
+	DefaultCallLog                = 10000            // calls kept for Calls; the master keeps none
 	DefaultStatusUpdateRetry      = 10 * time.Second // STATUS_UPDATE_RETRY_INTERVAL_MIN, src/slave/constants.hpp
 	MaxStatusUpdateRetry          = 10 * time.Minute // STATUS_UPDATE_RETRY_INTERVAL_MAX
 	DefaultExecutorShutdownGrace  = 5 * time.Second  // agent --executor_shutdown_grace_period
@@ -60,6 +61,11 @@ type Config struct {
 	// ExecutorShutdownGrace-2s after SIGTERM. A KILL call without
 	// KillPolicy uses DefaultKillGracePeriod instead, as Mesos does.
 	ExecutorShutdownGrace time.Duration
+	// CallLog is how many of the most recent calls and protocol errors
+	// the master keeps for Calls and ProtocolErrors. Default
+	// DefaultCallLog; negative keeps none. Snapshot counts every call
+	// whatever is kept, so a long-running master stays bounded.
+	CallLog int
 	// Addr is the listen address; default "127.0.0.1:0".
 	Addr string
 	// Listen, if set, opens the master's listeners instead of
@@ -165,6 +171,12 @@ func (c Config) withDefaults() (Config, error) {
 		if err := validateRole(role); err != nil {
 			errs = append(errs, configErr("Roles", role, "%v", err))
 		}
+	}
+	switch {
+	case c.CallLog == 0:
+		c.CallLog = DefaultCallLog
+	case c.CallLog < 0:
+		c.CallLog = 0
 	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:0"

@@ -256,3 +256,39 @@ func TestCallsAndProtocolErrorsRecorded(t *testing.T) {
 		t.Errorf("ProtocolErrors() = %q", errs)
 	}
 }
+
+// A master that runs for days (the scheduler's local mode) must not grow
+// with every call: only the last CallLog calls and errors are kept, and
+// the snapshot counts all of them.
+func TestCallLogIsBounded(t *testing.T) {
+	m, c, s := start(t, localmesos.Config{CallLog: 3}, frameworkInfo())
+	for range 10 {
+		s.mustSend(&mesospb.Call{Type: mesospb.Call_REVIVE.Enum()})
+	}
+	s.mustSend(&mesospb.Call{Type: mesospb.Call_SUPPRESS.Enum()})
+	for range 5 {
+		c.raw("POST", "/api/v1/scheduler", map[string]string{"Content-Type": "text/plain"}, nil)
+	}
+	calls := m.Calls()
+	var got []string
+	for _, call := range calls {
+		got = append(got, call.GetType().String())
+	}
+	if want := []string{"REVIVE", "REVIVE", "SUPPRESS"}; !slices.Equal(got, want) {
+		t.Errorf("Calls() = %v, want the last three %v", got, want)
+	}
+	if n := len(m.ProtocolErrors()); n != 3 {
+		t.Errorf("%d protocol errors kept, want 3", n)
+	}
+	var count int
+	m.WaitFor(t.Context(), func(snap *localmesos.Snapshot) bool { count = snap.CallCount; return true })
+	if count != 12 {
+		t.Errorf("Snapshot.CallCount = %d, want 12 (SUBSCRIBE, 10 REVIVE, SUPPRESS)", count)
+	}
+
+	none, _, sn := start(t, localmesos.Config{CallLog: -1}, frameworkInfo())
+	sn.mustSend(&mesospb.Call{Type: mesospb.Call_REVIVE.Enum()})
+	if calls := none.Calls(); len(calls) != 0 {
+		t.Errorf("CallLog -1 kept %d calls", len(calls))
+	}
+}

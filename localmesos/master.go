@@ -296,25 +296,26 @@ func (m *Master) Agents() []AgentInfo {
 	return out
 }
 
-// Calls returns a copy of every call the master parsed, in the order it
-// parsed them, whatever it answered.
+// Calls returns a copy of the calls the master parsed, in the order it
+// parsed them, whatever it answered: the last Config.CallLog of them.
 func (m *Master) Calls() []*mesospb.Call {
 	var out []*mesospb.Call
 	m.view(func(s *state) {
-		out = make([]*mesospb.Call, len(s.calls))
-		for i, c := range s.calls {
+		kept := lastN(s.calls, s.m.cfg.CallLog)
+		out = make([]*mesospb.Call, len(kept))
+		for i, c := range kept {
 			out[i] = proto.Clone(c).(*mesospb.Call)
 		}
 	})
 	return out
 }
 
-// ProtocolErrors returns every 4xx/5xx answer the master gave, as
+// ProtocolErrors returns the last Config.CallLog 4xx/5xx answers the master gave, as
 // "CODE BODY" with the request's call type when known. A strict scheduler
 // produces none in normal operation.
 func (m *Master) ProtocolErrors() []string {
 	var out []string
-	m.view(func(s *state) { out = append([]string(nil), s.protocolErrors...) })
+	m.view(func(s *state) { out = append([]string(nil), lastN(s.protocolErrors, s.m.cfg.CallLog)...) })
 	return out
 }
 
@@ -325,7 +326,10 @@ type Snapshot struct {
 	Tasks          []TaskInfo
 	Agents         []AgentInfo
 	Offers         []OfferInfo
-	Calls          []*mesospb.Call
+	// CallCount is how many calls the master has parsed; Calls has the
+	// calls themselves.
+	CallCount int
+	// ProtocolErrors are the last Config.CallLog 4xx/5xx answers.
 	ProtocolErrors []string
 }
 

@@ -44,7 +44,10 @@ type state struct {
 	nextPort      uint64 // next default port slice for a process agent
 	rnd           *rand.Rand
 
+	// calls and protocolErrors keep the last cfg.CallLog entries;
+	// callCount counts every call.
 	calls          []*mesospb.Call
+	callCount      int
 	protocolErrors []string
 }
 
@@ -104,11 +107,36 @@ func (s *state) now() float64 {
 }
 
 func (s *state) recordCall(c *mesospb.Call) {
-	s.calls = append(s.calls, c)
+	s.callCount++
+	s.calls = keepLast(s.calls, c, s.m.cfg.CallLog)
 }
 
 func (s *state) recordProtocolError(e string) {
-	s.protocolErrors = append(s.protocolErrors, e)
+	s.protocolErrors = keepLast(s.protocolErrors, e, s.m.cfg.CallLog)
+}
+
+// keepLast appends v and keeps at most the last n entries, moving them to
+// the front only when the slice has grown to 2n, so that each append
+// costs O(1) amortised.
+func keepLast[T any](list []T, v T, n int) []T {
+	if n <= 0 {
+		return list[:0]
+	}
+	list = append(list, v)
+	if len(list) >= 2*n {
+		k := copy(list, list[len(list)-n:])
+		clear(list[k:])
+		list = list[:k]
+	}
+	return list
+}
+
+// lastN is the part of a keepLast list that is kept: its last n.
+func lastN[T any](list []T, n int) []T {
+	if len(list) > n {
+		return list[len(list)-n:]
+	}
+	return list
 }
 
 // shutdown is Close's work on the loop: cut every stream, stop every
@@ -134,18 +162,14 @@ func (s *state) shutdown() {
 
 // snapshot copies what WaitFor conditions look at.
 func (s *state) snapshot() *Snapshot {
-	calls := make([]*mesospb.Call, len(s.calls))
-	for i, c := range s.calls {
-		calls[i] = proto.Clone(c).(*mesospb.Call)
-	}
 	return &Snapshot{
 		MasterID:       s.masterID,
 		Frameworks:     s.frameworkInfos(),
 		Tasks:          s.taskInfos(),
 		Agents:         s.agentInfos(),
 		Offers:         s.offerInfos(),
-		Calls:          calls,
-		ProtocolErrors: slices.Clone(s.protocolErrors),
+		CallCount:      s.callCount,
+		ProtocolErrors: slices.Clone(lastN(s.protocolErrors, s.m.cfg.CallLog)),
 	}
 }
 

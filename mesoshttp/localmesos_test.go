@@ -637,7 +637,7 @@ func TestLocalMesosCallOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitMaster(t, m, "all KILLs", func(snap *localmesos.Snapshot) bool { return len(snap.Calls) >= n+1 })
+	waitMaster(t, m, "all KILLs", func(snap *localmesos.Snapshot) bool { return snap.CallCount >= n+1 })
 	i := 0
 	for _, call := range m.Calls() {
 		if call.GetType() != mesospb.Call_KILL {
