@@ -81,8 +81,11 @@ func TestSchedulerSurvivesSIGKILL(t *testing.T) {
 	})
 	// Exactly the wanted tasks, and still so a few seconds later (a stray
 	// launch or a late kill would show up in that time).
+	// Polled, not e.waitFor: WaitFor looks again only when the master
+	// changes, and a quiet, correct cluster does not change.
 	var stableSince time.Time
-	e.waitFor(120*time.Second, fmt.Sprintf("exactly 1 JobManager and %d TaskManagers for 3 s", want), func(s *localmesos.Snapshot) bool {
+	eventually(t, 120*time.Second, fmt.Sprintf("exactly 1 JobManager and %d TaskManagers for 3 s", want), func() bool {
+		s := snapshot(e)
 		jm, tm := runningCount(s)
 		if jm != 1 || tm != want || len(liveTasks(s)) != want+1 {
 			stableSince = time.Time{}

@@ -355,6 +355,8 @@ func (s *Snapshot) Task(id string) (TaskInfo, bool) {
 
 // WaitFor calls cond with a fresh snapshot after every change of the
 // master's state until cond returns true (nil) or ctx ends (ctx.Err()).
+// A quiet master is not looked at again, so cond must depend on the
+// snapshot alone: a condition on time ("stable for 3 s") needs polling.
 func (m *Master) WaitFor(ctx context.Context, cond func(*Snapshot) bool) error {
 	m.waiters.Add(1)
 	defer m.waiters.Add(-1)
