@@ -15,7 +15,7 @@ import (
 	"github.com/flink-mesos/flink-mesos/mesospb"
 )
 
-// Benchmarks of the event path; figures are in docs/bench-mesoshttp.md.
+// Benchmarks of the event path; figures are in docs/benchmarks.md.
 
 // benchUpdate is an UPDATE as an agent sends it.
 func benchUpdate() *mesospb.Event {
