@@ -321,11 +321,11 @@ func (m *Master) ProtocolErrors() []string {
 
 // Snapshot is the master's state at one moment, for WaitFor conditions.
 type Snapshot struct {
-	MasterID       string
-	Frameworks     []FrameworkInfo
-	Tasks          []TaskInfo
-	Agents         []AgentInfo
-	Offers         []OfferInfo
+	MasterID   string
+	Frameworks []FrameworkInfo
+	Tasks      []TaskInfo
+	Agents     []AgentInfo
+	Offers     []OfferInfo
 	// CallCount is how many calls the master has parsed; Calls has the
 	// calls themselves.
 	CallCount int
