@@ -244,8 +244,8 @@ func localResources(conf []flinkconf.Resource, i, n int) string {
 		// a JobManager and a TaskManager fit on the smallest machine).
 		cpus := max(2, runtime.NumCPU())
 		mem := max(1024, machineMemMiB()*8/10/int64(n))
-		lo := 31000 + i*1000
-		return fmt.Sprintf("cpus:%d;mem:%d;disk:%d;ports:[%d-%d]", cpus, mem, 20480, lo, lo+999)
+		lo, hi := localPorts(i, n)
+		return fmt.Sprintf("cpus:%d;mem:%d;disk:%d;ports:[%d-%d]", cpus, mem, 20480, lo, hi)
 	}
 	var parts []string
 	for _, r := range conf {
@@ -270,6 +270,22 @@ func localResources(conf []flinkconf.Resource, i, n int) string {
 		}
 	}
 	return strings.Join(parts, ";")
+}
+
+// localPorts is agent i of n's slice of the ports local agents offer. The
+// ports lie below Linux's ephemeral range (32768-60999 by default), as
+// Mesos' own default [31000-32000] does: a port in that range may be held
+// by any outgoing connection on the machine when a task binds it. Mesos'
+// range serves up to 17 agents with 100 ports each; more agents share
+// 10000-32767.
+func localPorts(i, n int) (lo, hi int) {
+	begin, end := 31000, 32767
+	if n > 17 {
+		begin = 10000
+	}
+	slice := (end - begin + 1) / n
+	lo = begin + i*slice
+	return lo, lo + slice - 1
 }
 
 // splitRanges gives agent i of n its share of the numbers in rs.

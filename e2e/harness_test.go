@@ -82,8 +82,13 @@ func newEnv(t testing.TB, o envOpts) *env {
 	cfg := o.lm
 	if len(cfg.Agents) == 0 {
 		// Tests may run in parallel on one machine, and the stand-in really
-		// binds the ports it is given: each env gets its own block.
-		block := 30000 + 1000*int(envCount.Add(1)%30)
+		// binds the ports it is given: each env gets its own block, below
+		// Linux's ephemeral range (32768-60999 by default), where an
+		// outgoing connection could hold a port a task is then given.
+		if o.agents > 3 {
+			t.Fatalf("envOpts.agents = %d: a port block has room for 3 agents", o.agents)
+		}
+		block := 14000 + 600*int(envCount.Add(1)%30)
 		for i := range o.agents {
 			lo := block + 200*i
 			cfg.Agents = append(cfg.Agents, localmesos.AgentConfig{Processes: true,

@@ -75,6 +75,9 @@ func (m Master) String() string {
 func (m Master) LogValue() slog.Value { return slog.StringValue(m.String()) }
 
 // MasterForms lists the accepted forms of mesos.master for error messages.
+// MaxLocalAgents is the largest N of local[N].
+const MaxLocalAgents = 1000
+
 const MasterForms = "host:port, http://host:port, https://host:port, mesos://host:port or a comma-separated list of these; zk://[user:pass@]host:port[,host:port]/path or mesos://zk://...; file:///path (a file holding one of these); local or local[N]"
 
 // ParseMaster parses every form of mesos.master except file:///path, whose
@@ -98,8 +101,10 @@ func ParseMaster(s string) (Master, error) {
 	}
 	if strings.HasPrefix(s, "local[") && strings.HasSuffix(s, "]") {
 		n, err := strconv.Atoi(s[len("local[") : len(s)-1])
-		if err != nil || n < 1 {
-			return Master{}, newProblem(ErrInvalid, "local[N] needs a whole number N >= 1")
+		// Local agents share one machine's ports; 1,000 leaves each
+		// more than 20 (see the local mode's port slices).
+		if err != nil || n < 1 || n > MaxLocalAgents {
+			return Master{}, newProblem(ErrInvalid, "local[N] needs a whole number N from 1 to %d", MaxLocalAgents)
 		}
 		return Master{Kind: MasterLocal, LocalAgents: n}, nil
 	}

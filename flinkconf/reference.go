@@ -222,7 +222,7 @@ var registry = []option{
 
 	// Local mode.
 	opt(GroupLocal, added, keyLocalResources, "string", "", "(sized from the machine)", nil,
-		"Resources of each in-process agent for mesos.master: local[N], in Mesos agent --resources syntax, e.g. cpus:4;mem:8192;disk:10240;ports:[31000-31999]."),
+		"Resources of each in-process agent for mesos.master: local[N], in Mesos agent --resources syntax, e.g. cpus:4;mem:8192;disk:10240;ports:[31000-31999]; ranges are split among the N agents. By default each agent offers all CPUs, a share of 80 % of the memory and its slice of ports 31000-32767 (10000-32767 above 17 agents), below Linux's ephemeral port range. N is at most 1000."),
 	opt(GroupLocal, added, keyLocalWorkDir, "path", "", "(a new temporary directory)", nil,
 		"Work directory of the in-process master and agents."),
 

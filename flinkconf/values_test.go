@@ -256,6 +256,8 @@ func TestParseMaster(t *testing.T) {
 		{"zk half credentials", "zk://u@z1:2181/m", flinkconf.Master{}, flinkconf.ErrInvalid},
 		{"local 0", "local[0]", flinkconf.Master{}, flinkconf.ErrInvalid},
 		{"local x", "local[x]", flinkconf.Master{}, flinkconf.ErrInvalid},
+		{"local 1000", "local[1000]", flinkconf.Master{Kind: flinkconf.MasterLocal, LocalAgents: 1000}, nil},
+		{"local 1001: more agents than one machine has ports for", "local[1001]", flinkconf.Master{}, flinkconf.ErrInvalid},
 		{"url with credentials", "http://u:p@m1:5050", flinkconf.Master{}, flinkconf.ErrInvalid},
 		{"file inside file", "file:///x", flinkconf.Master{}, flinkconf.ErrInvalid},
 	}
