@@ -35,26 +35,45 @@ type FrameworkInfo struct {
 	Offers int
 	// Tasks is the number of its live tasks.
 	Tasks int
+	// Acknowledged counts the ACKNOWLEDGE calls that moved one of its
+	// status update streams on (a duplicate acknowledgement of a retried
+	// update does not count).
+	Acknowledged int
+	// Unacknowledged is the number of status updates with a uuid that
+	// registered agents hold for it: sent (or to be sent once the stream
+	// ahead of them moves on) and not yet acknowledged. A framework that
+	// acknowledges everything drives it back to 0.
+	Unacknowledged int
 }
 
 func (s *state) frameworkInfos() []FrameworkInfo {
+	unacked := map[*framework]int{}
+	for _, a := range s.agentList {
+		for _, t := range a.tasks {
+			if t.onAgent {
+				unacked[t.fw] += len(t.pending)
+			}
+		}
+	}
 	out := make([]FrameworkInfo, 0, len(s.frameworkList))
 	for _, fw := range s.frameworkList {
 		if fw.removed && !s.completedSet[fw.id] {
 			continue
 		}
 		fi := FrameworkInfo{
-			ID:            fw.id,
-			Name:          fw.info.GetName(),
-			Info:          proto.Clone(fw.info).(*mesospb.FrameworkInfo),
-			Roles:         append([]string(nil), fw.roles...),
-			Connected:     fw.connected(),
-			Active:        fw.active,
-			Recovered:     fw.recovered,
-			Removed:       fw.removed,
-			Subscriptions: fw.subscriptions,
-			Offers:        len(fw.offers),
-			Tasks:         len(fw.tasks),
+			ID:             fw.id,
+			Name:           fw.info.GetName(),
+			Info:           proto.Clone(fw.info).(*mesospb.FrameworkInfo),
+			Roles:          append([]string(nil), fw.roles...),
+			Connected:      fw.connected(),
+			Active:         fw.active,
+			Recovered:      fw.recovered,
+			Removed:        fw.removed,
+			Subscriptions:  fw.subscriptions,
+			Offers:         len(fw.offers),
+			Tasks:          len(fw.tasks),
+			Acknowledged:   fw.acknowledged,
+			Unacknowledged: unacked[fw],
 		}
 		for _, c := range fw.info.GetCapabilities() {
 			fi.Capabilities = append(fi.Capabilities, c.GetType())

@@ -230,3 +230,52 @@ func TestNewValidation(t *testing.T) {
 		}
 	}
 }
+
+// Acknowledged and Unacknowledged account for the reliable updates of one
+// framework: held updates count until acknowledged, a duplicate
+// acknowledgement counts nothing, and a stream lost with its agent is no
+// longer held.
+func TestAcknowledgementAccounting(t *testing.T) {
+	m, _, s := start(t, localmesos.Config{}, frameworkInfo())
+	counts := func() (acked, unacked int) {
+		fws := m.Frameworks()
+		if len(fws) != 1 {
+			t.Fatalf("Frameworks() = %+v, want one", fws)
+		}
+		return fws[0].Acknowledged, fws[0].Unacknowledged
+	}
+	check := func(step string, wantAcked, wantUnacked int) {
+		t.Helper()
+		if a, u := counts(); a != wantAcked || u != wantUnacked {
+			t.Errorf("%s: Acknowledged %d, Unacknowledged %d; want %d, %d", step, a, u, wantAcked, wantUnacked)
+		}
+	}
+	check("before any task", 0, 0)
+	o := s.offers()[0]
+	s.launch(o, "t1", "cpus:1;mem:128", nil)
+	starting := s.update()
+	// The agent has sent STARTING and queued RUNNING behind it.
+	waitFor(t, m, "RUNNING queued", func(sn *localmesos.Snapshot) bool {
+		tk, ok := sn.Task("t1")
+		return ok && len(tk.Unacked) == 2
+	})
+	check("STARTING sent, RUNNING queued", 0, 2)
+	s.ack(starting)
+	running := s.update()
+	check("STARTING acknowledged", 1, 1)
+	s.ack(running)
+	waitFor(t, m, "RUNNING acknowledged", func(sn *localmesos.Snapshot) bool {
+		tk, ok := sn.Task("t1")
+		return ok && len(tk.Unacked) == 0
+	})
+	check("RUNNING acknowledged", 2, 0)
+	s.ack(running) // a duplicate: ignored
+	check("duplicate acknowledgement", 2, 0)
+	if err := m.SetTaskState("t1", mesospb.TaskState_TASK_FAILED, mesospb.TaskStatus_REASON_COMMAND_EXECUTOR_FAILED, "exit 1"); err != nil {
+		t.Fatal(err)
+	}
+	s.update()
+	check("FAILED sent", 2, 1)
+	m.RemoveAgent(o.GetAgentId().GetValue(), localmesos.AgentUnreachable)
+	check("agent removed with the update unacknowledged", 2, 0)
+}

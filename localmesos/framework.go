@@ -67,6 +67,7 @@ type framework struct {
 	active        bool
 	removed       bool
 	subscriptions int
+	acknowledged  int // ACKNOWLEDGE calls that moved a stream on
 
 	failoverTimer *time.Timer
 	subscribeGen  int // the failover timer only fires for the generation it was started in

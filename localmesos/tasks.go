@@ -287,6 +287,7 @@ func (s *state) acknowledge(fw *framework, ack *mesospb.Call_Acknowledge) {
 		s.m.log.Warn("ignoring unexpected status update acknowledgement", "framework", fw.id, "task", t.id)
 		return
 	}
+	fw.acknowledged++
 	head := t.pending[0]
 	t.pending = t.pending[1:]
 	t.stopRetry()
