@@ -50,13 +50,15 @@ func buildArtifacts(cfg Config) (map[string]artifact, error) {
 
 // request is an HTTP API call handed to the owner goroutine.
 type request struct {
-	kind  string // "overview", "scale", "stop", "health"
+	kind  string // "overview", "metrics", "scale", "stop", "health"
 	count int
 	reply chan any
 }
 
 func (m *Manager) handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", m.serveStatus)
+	mux.HandleFunc("GET /metrics", m.serveMetrics)
 	mux.HandleFunc("GET /healthz", m.serveHealth)
 	mux.HandleFunc("GET /api/v1/overview", m.serveOverview)
 	mux.HandleFunc("PUT /api/v1/taskmanagers", m.mutating(m.serveScale))
@@ -90,6 +92,8 @@ func (m *Manager) onRequest(r request, now time.Time) {
 		r.reply <- m.sub != nil
 	case "overview":
 		r.reply <- m.overview(now)
+	case "metrics":
+		r.reply <- m.metricsSnapshot(now)
 	case "scale":
 		if m.stopping != nil {
 			r.reply <- errors.New("the cluster is stopping")
@@ -230,8 +234,13 @@ type Overview struct {
 	Master              string       `json:"master"`
 	Subscribed          bool         `json:"subscribed"`
 	Reconnects          int          `json:"reconnects"`
+	LeaderChanges       int          `json:"leader_changes"`
+	LastHeartbeat       *time.Time   `json:"last_heartbeat,omitempty"`
 	JobManager          *WorkerView  `json:"jobmanager,omitempty"`
 	RestURL             string       `json:"rest_url,omitempty"`
+	JobManagerRes       Resources    `json:"jobmanager_resources"`
+	TaskManagerRes      Resources    `json:"taskmanager_resources"`
+	TaskLabels          []Label      `json:"task_labels,omitempty"`
 	TaskManagers        []WorkerView `json:"taskmanagers"`
 	DesiredTaskManagers int          `json:"desired_taskmanagers"`
 	RunningTaskManagers int          `json:"running_taskmanagers"`
@@ -255,6 +264,26 @@ type WorkerView struct {
 	Ports      map[string]uint32 `json:"ports,omitempty"`
 	LaunchedAt *time.Time        `json:"launched_at,omitempty"`
 	Message    string            `json:"message,omitempty"`
+	// LastFailure is how the previous attempt of this worker ended, if it
+	// failed.
+	LastFailure string `json:"last_failure,omitempty"`
+	// Waiting says why a worker that is not launched yet waits.
+	Waiting string `json:"waiting,omitempty"`
+}
+
+// Resources is what each task of a role asks of an offer.
+type Resources struct {
+	CPUs   float64 `json:"cpus"`
+	MemMB  int64   `json:"mem_mb"`
+	DiskMB int     `json:"disk_mb"`
+	GPUs   int     `json:"gpus,omitempty"`
+}
+
+// Label is one label the TaskManager tasks carry
+// (mesos.resourcemanager.tasks.labels).
+type Label struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // JobView is the per-job cluster's job.
@@ -273,9 +302,13 @@ type Event struct {
 	Message string    `json:"message"`
 }
 
-func view(w *worker) WorkerView {
+func (m *Manager) view(w *worker, now time.Time) WorkerView {
 	v := WorkerView{TaskID: w.rec.TaskID, Index: w.rec.Index, Attempt: w.rec.Attempt, State: string(w.rec.State),
-		AgentID: w.rec.AgentID, Host: w.rec.Hostname, Ports: w.rec.Ports, Message: w.message}
+		AgentID: w.rec.AgentID, Host: w.rec.Hostname, Ports: w.rec.Ports, Message: w.message,
+		LastFailure: m.lastFailure[attemptKey(w.rec.Role, w.rec.Index)]}
+	if w.rec.State == hastore.WorkerNew {
+		v.Waiting = m.waiting(w, now)
+	}
 	if w.hasStatus {
 		v.MesosState = w.status.String()
 	}
@@ -291,17 +324,26 @@ func (m *Manager) overview(now time.Time) Overview {
 		Mode: m.cfg.Mode.String(), FrameworkID: m.frameworkID, FrameworkName: m.cfg.Options.Framework.Name,
 		Master: m.masterURL, Subscribed: m.sub != nil, Reconnects: m.reconnects,
 		TaskManagers: []WorkerView{}, DesiredTaskManagers: m.desired, FailedTasks: m.failures, GaveUp: m.gaveUp,
-		Pending: m.unplaced, Events: append([]Event{}, m.recent...),
+		Pending: m.unplaced, Events: append([]Event{}, m.recent...), LeaderChanges: int(m.metrics.leaderChanges),
+	}
+	if t := m.metrics.lastHeartbeat; !t.IsZero() {
+		o.LastHeartbeat = &t
+	}
+	opts := m.cfg.Options
+	o.JobManagerRes = Resources{CPUs: opts.JobManager.CPUs, MemMB: opts.JobManager.MemMiB, DiskMB: opts.JobManager.DiskMB}
+	o.TaskManagerRes = Resources{CPUs: opts.TaskManager.CPUs, MemMB: opts.TaskManager.MemMiB, DiskMB: opts.TaskManager.DiskMB, GPUs: opts.TaskManager.GPUs}
+	for _, l := range opts.TaskManager.Labels {
+		o.TaskLabels = append(o.TaskLabels, Label{Key: l.Key, Value: l.Value})
 	}
 	if jm := m.workers.jobManager(); jm != nil {
-		v := view(jm)
+		v := m.view(jm, now)
 		o.JobManager = &v
 		if p := jm.rec.Ports["rest.port"]; p != 0 && jm.rec.Hostname != "" {
 			o.RestURL = fmt.Sprintf("http://%s:%d", jm.rec.Hostname, p)
 		}
 	}
 	for _, w := range m.workers.byRole(RoleTaskManager) {
-		o.TaskManagers = append(o.TaskManagers, view(w))
+		o.TaskManagers = append(o.TaskManagers, m.view(w, now))
 		if w.rec.State == hastore.WorkerLaunched && w.running() {
 			o.RunningTaskManagers++
 		}
@@ -321,4 +363,25 @@ func (m *Manager) overview(now time.Time) Overview {
 		o.Job = j
 	}
 	return o
+}
+
+// waiting says why a worker that is not launched yet waits.
+func (m *Manager) waiting(w *worker, now time.Time) string {
+	switch {
+	case m.stopping != nil:
+		return "the cluster is stopping"
+	case w.notBefore.After(now):
+		return "replacement backoff after a failure, until " + w.notBefore.UTC().Format(time.TimeOnly) + " UTC"
+	case m.sub == nil:
+		return "not subscribed to Mesos"
+	}
+	if w.rec.Role == RoleTaskManager {
+		if jm := m.workers.jobManager(); jm == nil || jm.rec.State != hastore.WorkerLaunched {
+			return "waiting for the JobManager to be placed first"
+		}
+	}
+	if m.unplaced != "" {
+		return "no offer fits: " + m.unplaced
+	}
+	return "waiting for an offer"
 }

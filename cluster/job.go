@@ -147,7 +147,7 @@ func (m *Manager) advanceStop(ctx context.Context, now time.Time) (bool, error) 
 	if err := m.cfg.Store.Remove(); err != nil {
 		return true, &ExitError{Code: 1, Msg: fmt.Sprintf("cluster: the framework is torn down but removing the checkpoint failed: %v", err)}
 	}
-	m.log.Info("cluster stopped; framework torn down and checkpoint removed", "framework", m.frameworkID, "reason", s.why, "exit_code", s.code)
+	m.log.Info("cluster stopped; framework torn down and checkpoint removed", "reason", s.why, "exit_code", s.code)
 	if m.cfg.OnEnded != nil {
 		m.cfg.OnEnded(s.code, s.why)
 	}

@@ -219,6 +219,12 @@ func (m *Manager) ended(w *worker, st *mesospb.TaskStatus, now time.Time) {
 		return
 	}
 	m.failures++
+	reason := reasonText(st)
+	if reason == "" {
+		reason = st.GetState().String()
+	}
+	m.metrics.failures[failureKey{string(w.rec.Role), reason}]++
+	m.lastFailure[attemptKey(w.rec.Role, w.rec.Index)] = fmt.Sprintf("attempt %d: %s", w.rec.Attempt, statusText(st))
 	m.log.Warn("worker failed; replacing it", "task", w.rec.TaskID, "role", string(w.rec.Role), "agent", w.rec.AgentID,
 		"state", st.GetState().String(), "reason", reasonText(st), "message", st.GetMessage(), "failed_tasks", m.failures)
 	m.event(now, "warning", fmt.Sprintf("%s %s %s: %s", w.rec.Role, w.rec.TaskID, st.GetState(), statusText(st)))

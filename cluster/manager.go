@@ -149,6 +149,8 @@ type Manager struct {
 	recent        []Event
 	reconnects    int
 	lastSubscribe time.Time
+	metrics       metrics
+	lastFailure   map[string]string // role/index -> how its last attempt ended
 
 	subscribe atomic.Pointer[mesospb.Call_Subscribe] // read by the client's goroutine
 	requests  chan request
@@ -197,8 +199,10 @@ func New(cfg Config) (*Manager, error) {
 			RoleJobManager:  backoff.New(backoff.Policy{Initial: time.Second, Max: time.Minute}, nil),
 			RoleTaskManager: backoff.New(backoff.Policy{Initial: time.Second, Max: time.Minute}, nil),
 		},
-		requests: make(chan request),
-		polls:    make(chan pollResult, 1),
+		requests:    make(chan request),
+		polls:       make(chan pollResult, 1),
+		metrics:     newMetrics(),
+		lastFailure: map[string]string{},
 	}
 	var err error
 	if m.artifacts, err = buildArtifacts(cfg); err != nil {
@@ -250,6 +254,7 @@ func (m *Manager) recover() error {
 		return &ExitError{Code: 2, Msg: fmt.Sprintf("cluster: the checkpoint belongs to a %s cluster, not a %s cluster: use another mesos.resourcemanager.checkpoint-dir", mode, m.cfg.Mode)}
 	}
 	m.frameworkID = st.FrameworkID
+	m.setLogFramework()
 	m.nextSeq = st.NextTaskNumber
 	for k, v := range st.Meta {
 		m.meta[k] = v
@@ -278,12 +283,22 @@ func (m *Manager) recover() error {
 	m.dirty = true
 	if st.FrameworkID != "" {
 		m.log.Info("recovering: resubscribing with the stored framework ID",
-			"framework", st.FrameworkID, "launched_or_released", len(m.workers), "dropped_unlaunched", dropped)
+			"launched_or_released", len(m.workers), "dropped_unlaunched", dropped)
 	} else {
 		m.log.Info("no checkpoint found: registering a new framework", "checkpoint_dir", m.cfg.Options.CheckpointDir)
 	}
 	m.updateSubscribe()
 	return nil
+}
+
+// setLogFramework makes every later log line name the framework, so that
+// lines of several schedulers can be told apart in one log store.
+func (m *Manager) setLogFramework() {
+	if m.frameworkID == "" {
+		m.log = m.cfg.Logger
+		return
+	}
+	m.log = m.cfg.Logger.With("framework", m.frameworkID)
 }
 
 func attemptKey(role hastore.Role, index int) string { return string(role) + "/" + strconv.Itoa(index) }
@@ -341,7 +356,7 @@ func (m *Manager) loop(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			m.log.Info("scheduler stopping; the Flink cluster keeps running and the next scheduler adopts it",
-				"framework", m.frameworkID, "failover_timeout", m.cfg.Options.FailoverTimeout)
+				"failover_timeout", m.cfg.Options.FailoverTimeout)
 			return nil
 		case n, ok := <-notes:
 			if !ok {
@@ -402,7 +417,10 @@ func (m *Manager) startClient(ctx context.Context) (context.CancelFunc, <-chan m
 func (m *Manager) flush() error {
 	if m.dirty {
 		st := hastore.State{FrameworkID: m.frameworkID, NextTaskNumber: m.nextSeq, Workers: m.workers.records(), Meta: m.meta}
-		if err := m.cfg.Store.Save(st); err != nil {
+		start := time.Now()
+		err := m.cfg.Store.Save(st)
+		m.metrics.checkpointWrite.observe(time.Since(start))
+		if err != nil {
 			return &ExitError{Code: 1, Msg: fmt.Sprintf("cluster: writing the checkpoint failed; restart the scheduler to continue from the last good checkpoint: %v", err)}
 		}
 		m.dirty = false
@@ -469,6 +487,7 @@ func (m *Manager) onFatal(err error, now time.Time) (restart bool, _ error) {
 			delete(m.workers, id)
 		}
 		m.frameworkID = ""
+		m.setLogFramework()
 		m.dirty = true
 		m.updateSubscribe()
 		m.log.Error("Mesos has removed the framework (its failover timeout expired or it was torn down); every task it had is gone. Registering a new framework and relaunching the cluster",
@@ -481,22 +500,29 @@ func (m *Manager) onFatal(err error, now time.Time) (restart bool, _ error) {
 
 func (m *Manager) onSubscribed(sub *mesoshttp.Subscription, now time.Time) {
 	m.sub = sub
+	if prev := m.masterURL; prev != "" && prev != sub.Master() {
+		m.metrics.leaderChanges++
+		m.log.Info("the leading Mesos master changed", "from", prev, "to", sub.Master())
+		m.event(now, "info", fmt.Sprintf("leading master changed from %s to %s", prev, sub.Master()))
+	}
 	m.masterURL = sub.Master()
 	m.masterInfo = sub.MasterInfo()
 	m.lastSubscribe = now
+	m.metrics.lastHeartbeat = now
 	m.suppressed = false
 	id := sub.FrameworkID().GetValue()
 	if id != m.frameworkID {
 		m.frameworkID = id
+		m.setLogFramework()
 		m.dirty = true
 		m.updateSubscribe()
-		m.log.Info("registered with Mesos", "framework", id, "master", m.masterURL)
+		m.log.Info("registered with Mesos", "master", m.masterURL)
 		if m.cfg.OnRegistered != nil {
 			m.cfg.OnRegistered(id)
 		}
 		m.event(now, "info", "registered as framework "+id)
 	} else {
-		m.log.Info("resubscribed to Mesos", "framework", id, "master", m.masterURL)
+		m.log.Info("resubscribed to Mesos", "master", m.masterURL)
 		m.event(now, "info", "resubscribed at "+m.masterURL)
 	}
 	m.startReconciliation(now)
@@ -510,7 +536,10 @@ func (m *Manager) onSubscribed(sub *mesoshttp.Subscription, now time.Time) {
 func (m *Manager) onEvent(ev *mesospb.Event, now time.Time) {
 	switch ev.GetType() {
 	case mesospb.Event_OFFERS:
+		m.metrics.offersReceived += uint64(len(ev.GetOffers().GetOffers()))
 		m.onOffers(ev.GetOffers().GetOffers(), now)
+	case mesospb.Event_HEARTBEAT:
+		m.metrics.lastHeartbeat = now
 	case mesospb.Event_UPDATE:
 		m.onUpdate(ev.GetUpdate().GetStatus(), now)
 	case mesospb.Event_INVERSE_OFFERS:

@@ -98,13 +98,16 @@ func (m *Manager) place(offerList []offers.Offer, tasks []offers.Task) (offers.P
 		rs = append(rs, offers.Running{Hostname: host, Group: string(RoleTaskManager), Count: n})
 	}
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Hostname < rs[j].Hostname })
-	return offers.Place(offers.Input{
+	start := time.Now()
+	plan, err := offers.Place(offers.Input{
 		Offers:   offerList,
 		Tasks:    tasks,
 		Roles:    []string{m.cfg.Options.Framework.Role},
 		Strategy: strategy,
 		Running:  rs,
 	})
+	m.metrics.placement.observe(time.Since(start))
+	return plan, err
 }
 
 // demand is what a worker asks of an offer.
@@ -158,6 +161,7 @@ func (m *Manager) launch(plan offers.Plan, byID map[string]*mesospb.Offer, now t
 			w.launchSent = now
 			m.dirty = true
 			infos = append(infos, m.taskInfo(w, res))
+			m.metrics.launches[w.rec.Role]++
 			m.log.Info("launching", "task", w.rec.TaskID, "role", string(w.rec.Role), "agent", l.AgentID, "host", l.Hostname,
 				"ports", portList(ports), "attempt", w.rec.Attempt)
 		}
@@ -170,6 +174,7 @@ func (m *Manager) launch(plan offers.Plan, byID map[string]*mesospb.Offer, now t
 		}
 		op := &mesospb.Offer_Operation{Type: mesospb.Offer_Operation_LAUNCH.Enum(),
 			Launch: &mesospb.Offer_Operation_Launch{TaskInfos: infos}}
+		m.metrics.offersAccepted += uint64(len(ids))
 		m.send(mesoshttp.Accept(ids, []*mesospb.Offer_Operation{op}, m.refuseFilter()))
 	}
 }
@@ -182,6 +187,7 @@ func (m *Manager) decline(list []*mesospb.Offer) {
 	if len(list) == 0 {
 		return
 	}
+	m.metrics.offersDeclined += uint64(len(list))
 	m.send(mesoshttp.Decline(mesoshttp.OfferIDs(list...), m.refuseFilter()))
 }
 
