@@ -218,7 +218,7 @@ func (s metricsSnapshot) writeTo(out io.Writer) error {
 	}
 
 	e.histogram("flink_mesos_checkpoint_write_seconds", "Time to write the checkpoint (framework ID and task records) durably, before the Mesos calls that depend on it.", s.checkpointWrite)
-	e.histogram("flink_mesos_placement_seconds", "Time to place pending tasks on the offers of one OFFERS event.", s.placement)
+	e.histogram("flink_mesos_placement_seconds", "Time of one placement run: pending tasks against the offers of one OFFERS event (the JobManager is placed in a run of its own, before the TaskManagers).", s.placement)
 
 	e.family("flink_mesos_build_info", "gauge", "Always 1; the version label is the scheduler's version.")
 	e.sample("flink_mesos_build_info", 1, "version", version.String())

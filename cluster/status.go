@@ -32,7 +32,7 @@ var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap
 	},
 	"workerState": workerState,
 	"clock":       func(t time.Time) string { return t.UTC().Format("15:04:05") },
-	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 }).Parse(statusHTML))
 
 // statusPage is what the template gets.
