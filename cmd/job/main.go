@@ -30,8 +30,7 @@ Example:
 			{Names: []string{"--jars"}, Arg: "URI[,URI...]", Usage: "user jars the tasks fetch into their sandbox (added to mesos.resourcemanager.tasks.uris)"},
 		},
 		AllowArgs: true,
-		Footer: `Configuration keys: see the Configuration section of README.md (every key, its default and meaning).
-Exit codes: 0 job FINISHED, 1 job FAILED or CANCELED or runtime failure, 2 bad usage or configuration.`,
+		Footer:    `Exit codes: 0 job FINISHED, 1 job FAILED or CANCELED or runtime failure, 2 bad usage or configuration.`,
 		Run: func(ctx context.Context, env *entry.Env) error {
 			class := env.Values["--job-classname"]
 			if class == "" {

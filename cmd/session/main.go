@@ -19,8 +19,7 @@ DELETE /api/v1/cluster.
 
 Example, on an in-process Mesos:
   flink-mesos-session -Dmesos.master=local[2] -Dmesos.initial-tasks=2`,
-		Footer: `Configuration keys: see the Configuration section of README.md (every key, its default and meaning).
-Exit codes: 0 clean end, 1 runtime failure, 2 bad usage or configuration.`,
+		Footer: `Exit codes: 0 clean end, 1 runtime failure, 2 bad usage or configuration.`,
 		Run: func(ctx context.Context, env *entry.Env) error {
 			return cluster.Main(ctx, cluster.InvocationFrom(env, cluster.Session))
 		},

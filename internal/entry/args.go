@@ -155,7 +155,13 @@ func distance(a, b string) int {
 	return prev[len(b)]
 }
 
-// Usage writes --help: summary, usage line, every option, footer.
+// ConfigReference is the line every --help ends with: where each
+// configuration key, its default and meaning are documented (README.md's
+// Configuration section is generated from the keys the code reads).
+const ConfigReference = `Configuration reference: the "Configuration" section of README.md lists every key, its default and meaning.`
+
+// Usage writes --help: usage line, summary, every option, footer, and where
+// the configuration keys are documented.
 func Usage(w io.Writer, p Program) {
 	fmt.Fprintf(w, "Usage: %s [options]", p.Name)
 	if p.AllowArgs {
@@ -182,4 +188,5 @@ func Usage(w io.Writer, p Program) {
 	if p.Footer != "" {
 		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(p.Footer))
 	}
+	fmt.Fprintf(w, "\n%s\n", ConfigReference)
 }

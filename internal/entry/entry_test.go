@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -135,5 +136,41 @@ func TestConfigDirFallsBackToEnvironment(t *testing.T) {
 	Execute(t.Context(), p, []string{"--configDir", "mine"}, &bytes.Buffer{}, &bytes.Buffer{}, getenv)
 	if got != "mine" {
 		t.Fatalf("ConfigDir %q, want the flag to win over the environment", got)
+	}
+}
+
+// TestUsageListsEveryOption: --help names every option of the program and
+// the common ones, and points to the configuration reference.
+func TestUsageListsEveryOption(t *testing.T) {
+	for _, raw := range []bool{false, true} {
+		t.Run(fmt.Sprintf("RawArgs=%v", raw), func(t *testing.T) {
+			p := testProgram
+			p.RawArgs = raw
+			var b bytes.Buffer
+			Usage(&b, p)
+			out := b.String()
+			want := []string{"--help", "--version", ConfigReference}
+			if !raw {
+				for _, f := range append(append([]Flag{}, p.Flags...), commonFlags...) {
+					want = append(want, strings.Join(f.Names, ", "))
+				}
+			}
+			for _, w := range want {
+				if !strings.Contains(out, w) {
+					t.Errorf("--help lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+// TestConfigReferenceExists: the section --help points to is in README.md.
+func TestConfigReferenceExists(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "\n## Configuration\n") || !strings.Contains(string(b), "BEGIN generated configuration reference") {
+		t.Fatalf("README.md has no generated Configuration section, which --help names: %q", ConfigReference)
 	}
 }
