@@ -242,7 +242,13 @@ func (m *Manager) ended(w *worker, st *mesospb.TaskStatus, now time.Time) {
 	if !w.runningAt.IsZero() && now.Sub(w.runningAt) >= healthyAfter {
 		bo.Reset()
 	}
-	m.retryAt[w.rec.Role] = now.Add(bo.Next())
+	if !m.retryAt[w.rec.Role].After(now) {
+		m.retryAt[w.rec.Role] = now.Add(bo.Next())
+	}
+	// Else a replacement already waits out the backoff: failures that come
+	// together (an agent lost with several TaskManagers) count as one for
+	// the backoff and their replacements wait together, instead of each
+	// doubling the wait of the next.
 	if w.rec.Role == RoleJobManager && !m.haEnabled() {
 		// Without Flink HA the TaskManagers know the JobManager only by the
 		// address they were started with, which the new JobManager will not
