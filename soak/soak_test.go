@@ -1,0 +1,690 @@
+package soak_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/flink-mesos/flink-mesos/cluster"
+	"github.com/flink-mesos/flink-mesos/localmesos"
+	"github.com/flink-mesos/flink-mesos/mesospb"
+)
+
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "flink-mesos-soak-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "flink-mesos-session"), "../cmd/session")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building the session scheduler: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// settings are the soak's knobs (see doc.go).
+type settings struct {
+	duration     time.Duration
+	seed         uint64
+	maxFaults    int
+	taskManagers int
+	bound        time.Duration
+	report       string
+}
+
+func settingsFromEnv(t *testing.T) settings {
+	s := settings{duration: 40 * time.Second, seed: uint64(time.Now().UnixNano()), maxFaults: 100000, taskManagers: 50, bound: 60 * time.Second}
+	if testing.Short() {
+		s.duration = 15 * time.Second
+	}
+	s.report = os.Getenv("SOAK_REPORT")
+	parse := func(name string, f func(string) error) {
+		if v := os.Getenv(name); v != "" {
+			if err := f(v); err != nil {
+				t.Fatalf("%s=%q: %v", name, v, err)
+			}
+		}
+	}
+	positive := func(dst *int) func(string) error {
+		return func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return errors.New("allowed is a whole number of at least 1")
+			}
+			*dst = n
+			return nil
+		}
+	}
+	duration := func(dst *time.Duration) func(string) error {
+		return func(v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return errors.New("allowed is a positive Go duration such as 90s or 30m")
+			}
+			*dst = d
+			return nil
+		}
+	}
+	parse("SOAK_DURATION", duration(&s.duration))
+	parse("SOAK_BOUND", duration(&s.bound))
+	parse("SOAK_MAX_FAULTS", positive(&s.maxFaults))
+	parse("SOAK_TASKMANAGERS", positive(&s.taskManagers))
+	parse("SOAK_SEED", func(v string) error {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return errors.New("allowed is an unsigned decimal integer")
+		}
+		s.seed = n
+		return nil
+	})
+	return s
+}
+
+const (
+	agentResources = "cpus:4;mem:8192;disk:20480;ports:[31000-31099]"
+	agentCount     = 30
+	minScale       = 40
+	maxScale       = 60
+	heartbeatPause = 6 * time.Second
+)
+
+var faultKinds = []string{"kill", "torn", "drop", "redirect", "heartbeat", "agent", "tmfail", "rescind", "scale"}
+
+// world is the soak's cluster: the master, its agents and the scheduler
+// process of the moment.
+type world struct {
+	t        *testing.T
+	rng      *rand.Rand
+	lm       *localmesos.Master
+	confDir  string
+	ckpt     string
+	logDir   string
+	httpAddr string
+	client   *http.Client
+
+	sched   *exec.Cmd
+	exited  chan struct{}
+	runs    int
+	logPath string
+
+	framework string // the first registered framework ID
+	want      int    // the TaskManagers the soak last asked for
+	faults    map[string]int
+	total     int
+	lastFault time.Time
+	worst     time.Duration
+	worstAt   string
+	rounds    int
+	checks    int
+	rescinded int
+	tornFiles int
+	// heartbeat pauses after which the scheduler had resubscribed (a pause
+	// while other events flow is rightly not silence)
+	hbResubscribed int
+}
+
+func TestSoak(t *testing.T) {
+	cfg := settingsFromEnv(t)
+	replay := fmt.Sprintf("SOAK_SEED=%d SOAK_DURATION=%v SOAK_TASKMANAGERS=%d go test -run TestSoak -timeout 0 -v ./soak", cfg.seed, cfg.duration, cfg.taskManagers)
+	t.Logf("seed %d; replay with: %s", cfg.seed, replay)
+	w := newWorld(t, cfg)
+	failed := true
+	defer func() {
+		if failed {
+			t.Logf("FAILED with seed %d after %d faults; replay with: %s\nlast scheduler log (%s), tail:\n%s",
+				cfg.seed, w.total, replay, w.logPath, tail(w.logPath, 60))
+		}
+	}()
+
+	w.start()
+	w.converge(cfg.bound, "the first start")
+	start := time.Now()
+	for time.Since(start) < cfg.duration && w.total < cfg.maxFaults {
+		w.rounds++
+		n := 1 + w.rng.IntN(3)
+		var names []string
+		for range n {
+			if w.total >= cfg.maxFaults {
+				break
+			}
+			kind := faultKinds[w.rng.IntN(len(faultKinds))]
+			w.inject(kind)
+			names = append(names, kind)
+			w.checkSafety("after " + kind)
+			time.Sleep(time.Duration(w.rng.IntN(700)) * time.Millisecond)
+		}
+		took := w.converge(cfg.bound, strings.Join(names, "+"))
+		t.Logf("round %d: %s; whole again %v after the last fault (%d faults so far)", w.rounds, strings.Join(names, "+"), took.Round(time.Millisecond), w.total)
+		if took > w.worst {
+			w.worst, w.worstAt = took, fmt.Sprintf("round %d (%s)", w.rounds, strings.Join(names, "+"))
+		}
+	}
+	// The end: whole, and still so 3 s later.
+	w.converge(cfg.bound, "the end")
+	time.Sleep(3 * time.Second)
+	w.converge(cfg.bound, "the end, 3 s later")
+	w.checkSafety("at the end")
+	failed = false
+
+	summary := w.summary(cfg, time.Since(start))
+	t.Log(summary)
+	fmt.Println(summary)
+	if cfg.report != "" {
+		if err := os.WriteFile(cfg.report, []byte(summary+"\n"), 0o644); err != nil {
+			t.Errorf("writing SOAK_REPORT: %v", err)
+		}
+	}
+}
+
+func newWorld(t *testing.T, cfg settings) *world {
+	agents := make([]localmesos.AgentConfig, agentCount)
+	for i := range agents {
+		agents[i] = localmesos.AgentConfig{Resources: agentResources}
+	}
+	lm, err := localmesos.New(localmesos.Config{
+		Agents:             agents,
+		HeartbeatInterval:  time.Second,
+		AllocationInterval: 50 * time.Millisecond,
+		StatusUpdateRetry:  time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lm.Close() })
+	w := &world{
+		t:        t,
+		rng:      rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x9e3779b97f4a7c15)),
+		lm:       lm,
+		confDir:  t.TempDir(),
+		ckpt:     filepath.Join(t.TempDir(), "checkpoint"),
+		logDir:   t.TempDir(),
+		httpAddr: freeAddr(t),
+		client:   &http.Client{Timeout: 5 * time.Second},
+		want:     cfg.taskManagers,
+		faults:   map[string]int{},
+	}
+	conf := "jobmanager.memory.process.size: 1600m\ntaskmanager.memory.process.size: 1g\ntaskmanager.numberOfTaskSlots: 1\n"
+	if err := os.WriteFile(filepath.Join(w.confDir, "flink-conf.yaml"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.stop)
+	return w
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// start runs a scheduler. Each run logs to its own file; only the last
+// three are kept, so that a long soak does not fill the disk.
+func (w *world) start() {
+	w.runs++
+	w.logPath = filepath.Join(w.logDir, fmt.Sprintf("scheduler-%05d.log", w.runs))
+	os.Remove(filepath.Join(w.logDir, fmt.Sprintf("scheduler-%05d.log", w.runs-3)))
+	logf, err := os.Create(w.logPath)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	args := []string{"--configDir", w.confDir}
+	for _, kv := range []string{
+		"mesos.master=" + w.lm.URL(),
+		"mesos.resourcemanager.checkpoint-dir=" + w.ckpt,
+		"mesos.scheduler.http.address=" + w.httpAddr,
+		"mesos.resourcemanager.tasks.flink-home=/opt/flink",
+		"mesos.resourcemanager.tasks.taskexecutor-path=/opt/flink-mesos/flink-mesos-taskexecutor",
+		"mesos.resourcemanager.framework.user=flink",
+		"mesos.resourcemanager.tasks.cpus=1",
+		"mesos.resourcemanager.declined-offer-refuse-duration=200",
+		"mesos.resourcemanager.tasks.kill-grace-period=1s",
+		"mesos.maximum-failed-tasks=-1",
+		"mesos.initial-tasks=" + strconv.Itoa(w.want),
+	} {
+		args = append(args, "-D", kv)
+	}
+	cmd := exec.Command(filepath.Join(binDir, "flink-mesos-session"), args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = append(os.Environ(), "LOG_LEVEL=info")
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		w.t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		logf.Close()
+		close(exited)
+	}()
+	w.sched, w.exited = cmd, exited
+}
+
+// kill ends the scheduler with SIGKILL and waits for it.
+func (w *world) kill() {
+	if w.sched == nil {
+		return
+	}
+	select {
+	case <-w.exited:
+	default:
+		w.sched.Process.Signal(syscall.SIGKILL)
+		<-w.exited
+	}
+	w.sched = nil
+}
+
+func (w *world) stop() { w.kill() }
+
+func (w *world) inject(kind string) {
+	w.faults[kind]++
+	w.total++
+	w.lastFault = time.Now()
+	switch kind {
+	case "kill":
+		w.kill()
+		time.Sleep(time.Duration(w.rng.IntN(500)) * time.Millisecond)
+		w.start()
+	case "torn":
+		w.kill()
+		torn := w.tear()
+		w.start()
+		if torn {
+			w.awaitLog("checkpoint is damaged; using an older generation")
+		}
+		// The older generation may hold an older count.
+		w.scale(w.want)
+	case "drop":
+		w.lm.DropStreams()
+	case "redirect":
+		if w.lm.Failover() == "" {
+			w.t.Fatal("localmesos could not elect a new master")
+		}
+	case "heartbeat":
+		before := w.subscriptions()
+		w.lm.PauseHeartbeats(true)
+		time.Sleep(heartbeatPause)
+		w.lm.PauseHeartbeats(false)
+		if w.subscriptions() > before {
+			w.hbResubscribed++
+		}
+	case "agent":
+		w.loseAgent()
+	case "tmfail":
+		w.failTaskManager()
+	case "rescind":
+		if w.failTaskManager() {
+			w.rescind()
+		}
+	case "scale":
+		w.want = minScale + w.rng.IntN(maxScale-minScale+1)
+		w.scale(w.want)
+	}
+	w.lastFault = time.Now()
+}
+
+// tear damages the newest checkpoint generation, if an older good one
+// exists for the scheduler to fall back to (with none, a damaged store is
+// rightly refused at start-up, which is another test's business).
+func (w *world) tear() bool {
+	files, _ := filepath.Glob(filepath.Join(w.ckpt, "ckpt-*"))
+	var gens []string
+	for _, f := range files {
+		if !strings.Contains(filepath.Base(f), ".") {
+			gens = append(gens, f)
+		}
+	}
+	sort.Strings(gens)
+	if len(gens) < 2 {
+		return false
+	}
+	newest := gens[len(gens)-1]
+	b, err := os.ReadFile(newest)
+	if err != nil || len(b) == 0 {
+		return false
+	}
+	if w.rng.IntN(2) == 0 {
+		b = b[:w.rng.IntN(len(b))] // a torn write: the tail never reached the disk
+	} else {
+		b[w.rng.IntN(len(b))] ^= 1 << w.rng.IntN(8) // a flipped bit
+	}
+	if err := os.WriteFile(newest, b, 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+	w.tornFiles++
+	return true
+}
+
+// awaitLog waits up to 10 s for the running scheduler to log text.
+func (w *world) awaitLog(text string) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if b, _ := os.ReadFile(w.logPath); strings.Contains(string(b), text) {
+			return
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("the scheduler did not log %q within 10 s", text)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// subscriptions counts the framework's successful SUBSCRIBEs so far.
+func (w *world) subscriptions() int {
+	f, _ := w.snapshot().Framework(w.framework)
+	return f.Subscriptions
+}
+
+// loseAgent takes away an agent that runs a task of the framework and
+// adds a fresh one, so that the cluster keeps its room.
+func (w *world) loseAgent() {
+	var candidates []string
+	seen := map[string]bool{}
+	for _, tk := range w.lm.Tasks() {
+		if tk.Live && !tk.State.Terminal() && !seen[tk.AgentID] {
+			seen[tk.AgentID] = true
+			candidates = append(candidates, tk.AgentID)
+		}
+	}
+	if len(candidates) == 0 {
+		return
+	}
+	sort.Strings(candidates)
+	how := localmesos.AgentUnreachable
+	if w.rng.IntN(2) == 0 {
+		how = localmesos.AgentGoneByOperator
+	}
+	w.lm.RemoveAgent(candidates[w.rng.IntN(len(candidates))], how)
+	if _, err := w.lm.AddAgent(localmesos.AgentConfig{Resources: agentResources}); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// failTaskManager makes a running TaskManager fail; false if none runs.
+func (w *world) failTaskManager() bool {
+	var running []string
+	for _, tk := range w.lm.Tasks() {
+		if tk.Live && tk.State == mesospb.TaskState_TASK_RUNNING && role(tk.ID) == "tm" {
+			running = append(running, tk.ID)
+		}
+	}
+	if len(running) == 0 {
+		return false
+	}
+	sort.Strings(running)
+	id := running[w.rng.IntN(len(running))]
+	err := w.lm.SetTaskState(id, mesospb.TaskState_TASK_FAILED, mesospb.TaskStatus_REASON_COMMAND_EXECUTOR_FAILED, "Command exited with status 1")
+	if err != nil && !errors.Is(err, localmesos.ErrInvalidState) && !errors.Is(err, localmesos.ErrUnknownTask) {
+		w.t.Fatalf("failing TaskManager %s: %v", id, err)
+	}
+	return err == nil
+}
+
+// rescind waits up to 2 s for offers to the framework (its replacement
+// asks for some) and rescinds them all.
+func (w *world) rescind() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	n := 0
+	w.lm.WaitFor(ctx, func(s *localmesos.Snapshot) bool { n = len(s.Offers); return n > 0 })
+	if n > 0 {
+		w.lm.RescindOffers("")
+		w.rescinded += n
+	}
+}
+
+// scale asks the scheduler for n TaskManagers, retrying while it is
+// (re)starting.
+func (w *world) scale(n int) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req, _ := http.NewRequest(http.MethodPut, "http://"+w.httpAddr+"/api/v1/taskmanagers", strings.NewReader(fmt.Sprintf(`{"count":%d}`, n)))
+		resp, err := w.client.Do(req)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusAccepted {
+				return
+			}
+			err = fmt.Errorf("%s", resp.Status)
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("scaling to %d: %v", n, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (w *world) overview() (cluster.Overview, error) {
+	var o cluster.Overview
+	resp, err := w.client.Get("http://" + w.httpAddr + "/api/v1/overview")
+	if err != nil {
+		return o, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return o, fmt.Errorf("overview: %s", resp.Status)
+	}
+	return o, json.NewDecoder(resp.Body).Decode(&o)
+}
+
+func (w *world) snapshot() *localmesos.Snapshot {
+	var snap *localmesos.Snapshot
+	if err := w.lm.WaitFor(context.Background(), func(s *localmesos.Snapshot) bool { snap = s; return true }); err != nil {
+		w.t.Fatal(err)
+	}
+	return snap
+}
+
+// role is "jm" or "tm" from a task ID FRAMEWORK-ROLE-INDEX-SEQ.
+func role(id string) string {
+	parts := strings.Split(id, "-")
+	if len(parts) < 4 {
+		return ""
+	}
+	return parts[len(parts)-3]
+}
+
+// slot is the worker a task ID stands for: role and index.
+func slot(id string) string {
+	parts := strings.Split(id, "-")
+	if len(parts) < 4 {
+		return id
+	}
+	return parts[len(parts)-3] + "-" + parts[len(parts)-2]
+}
+
+// checkSafety checks what must hold at every moment.
+func (w *world) checkSafety(when string) {
+	w.t.Helper()
+	w.checks++
+	snap := w.snapshot()
+	for _, tk := range snap.Tasks {
+		if tk.Launches > 1 {
+			w.t.Fatalf("%s: task %s was launched %d times", when, tk.ID, tk.Launches)
+		}
+	}
+	// localmesos lists its 307 answers with the refusals; a redirect to
+	// the leader is the protocol working, not an error.
+	var refused []string
+	for _, e := range snap.ProtocolErrors {
+		if !strings.HasPrefix(e, "307 ") {
+			refused = append(refused, e)
+		}
+	}
+	if len(refused) > 0 {
+		w.t.Fatalf("%s: localmesos refused calls: %q", when, refused)
+	}
+	var live []string
+	for _, f := range snap.Frameworks {
+		if !f.Removed {
+			live = append(live, f.ID)
+		}
+	}
+	if w.framework != "" && (len(live) != 1 || live[0] != w.framework) {
+		w.t.Fatalf("%s: frameworks %v, want only %s", when, live, w.framework)
+	}
+}
+
+// converge waits until the cluster is whole (see doc.go) and returns how
+// long that took since the last fault. Not whole within bound fails the
+// soak with what was still wrong.
+func (w *world) converge(bound time.Duration, after string) time.Duration {
+	w.t.Helper()
+	w.checks++
+	deadline := w.lastFault.Add(bound)
+	if w.lastFault.IsZero() {
+		deadline = time.Now().Add(bound)
+	}
+	var why string
+	for {
+		select {
+		case <-w.exited:
+			w.t.Fatalf("after %s: the scheduler exited: %v", after, w.sched.ProcessState)
+		default:
+		}
+		why = w.whole()
+		if why == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("after %s: not whole within %v: %s", after, bound, why)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if w.lastFault.IsZero() {
+		return 0
+	}
+	return time.Since(w.lastFault)
+}
+
+// whole returns "" when every end-of-round invariant holds, else the
+// first one that does not.
+func (w *world) whole() string {
+	o, err := w.overview()
+	if err != nil {
+		return "no overview: " + err.Error()
+	}
+	if !o.Subscribed {
+		return "the scheduler is not subscribed"
+	}
+	if w.framework == "" {
+		w.framework = o.FrameworkID
+	}
+	if o.FrameworkID != w.framework {
+		w.t.Fatalf("framework ID %s, want %s", o.FrameworkID, w.framework)
+	}
+	if o.DesiredTaskManagers != w.want {
+		return fmt.Sprintf("the scheduler wants %d TaskManagers, the soak asked for %d", o.DesiredTaskManagers, w.want)
+	}
+	known := map[string]bool{}
+	if o.JobManager != nil {
+		known[o.JobManager.TaskID] = true
+	}
+	for _, tm := range o.TaskManagers {
+		known[tm.TaskID] = true
+	}
+	snap := w.snapshot()
+	f, ok := snap.Framework(w.framework)
+	if !ok || !f.Connected {
+		return "the framework is not connected to the master"
+	}
+	if f.Unacknowledged > 0 {
+		return fmt.Sprintf("%d status updates not acknowledged", f.Unacknowledged)
+	}
+	jm, tm := 0, 0
+	slots := map[string]string{}
+	for _, tk := range snap.Tasks {
+		if tk.FrameworkID != w.framework || !tk.Live || tk.State.Terminal() {
+			continue
+		}
+		if !known[tk.ID] {
+			return fmt.Sprintf("task %s (%s) runs but the scheduler does not know it", tk.ID, tk.State)
+		}
+		if other, dup := slots[slot(tk.ID)]; dup {
+			return fmt.Sprintf("tasks %s and %s both live for one worker", other, tk.ID)
+		}
+		slots[slot(tk.ID)] = tk.ID
+		if tk.State != mesospb.TaskState_TASK_RUNNING {
+			return fmt.Sprintf("task %s is %s", tk.ID, tk.State)
+		}
+		switch role(tk.ID) {
+		case "jm":
+			jm++
+		case "tm":
+			tm++
+		default:
+			return "a task ID of unknown form: " + tk.ID
+		}
+	}
+	if jm != 1 || tm != w.want {
+		return fmt.Sprintf("%d JobManagers and %d TaskManagers running, want 1 and %d", jm, tm, w.want)
+	}
+	if o.RunningTaskManagers != w.want {
+		return fmt.Sprintf("the scheduler counts %d running TaskManagers, want %d", o.RunningTaskManagers, w.want)
+	}
+	return ""
+}
+
+func (w *world) summary(cfg settings, took time.Duration) string {
+	snap := w.snapshot()
+	launches := 0
+	for _, tk := range snap.Tasks {
+		launches += tk.Launches
+	}
+	acked := 0
+	if f, ok := snap.Framework(w.framework); ok {
+		acked = f.Acknowledged
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "soak: seed %d, %v of faults (%v in all), %d TaskManagers at the start, recovery bound %v\n",
+		cfg.seed, cfg.duration, took.Round(time.Second), cfg.taskManagers, cfg.bound)
+	fmt.Fprintf(&b, "soak: %d faults in %d rounds:", w.total, w.rounds)
+	for _, k := range faultKinds {
+		fmt.Fprintf(&b, " %s=%d", k, w.faults[k])
+	}
+	fmt.Fprintf(&b, "\nsoak: %d scheduler starts, %d checkpoint generations damaged (each detected), %d heartbeat pauses ended in a resubscription, %d offers rescinded, %d tasks launched, %d status updates acknowledged, %d master calls\n",
+		w.runs, w.tornFiles, w.hbResubscribed, w.rescinded, launches, acked, snap.CallCount)
+	fmt.Fprintf(&b, "soak: worst recovery %v, in %s\n", w.worst.Round(time.Millisecond), w.worstAt)
+	fmt.Fprintf(&b, "soak: invariants checked %d times, 0 violations: no task launched twice, one framework ID, no protocol error, "+
+		"wanted TaskManagers RUNNING within the bound, no live task unknown to the scheduler, one live task per worker, every update acknowledged", w.checks)
+	return b.String()
+}
+
+// tail returns the last n lines of a file.
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
