@@ -204,6 +204,7 @@ func (c *Client) run(ctx context.Context, subscribe func() *mesospb.Call_Subscri
 			}
 			began := time.Now()
 			sub.start(out)
+			c.followLeader(sub)
 			sub.wait()
 			err = sub.Err()
 			if time.Since(began) >= healthyAfter {
@@ -237,6 +238,44 @@ func (c *Client) run(ctx context.Context, subscribe func() *mesospb.Call_Subscri
 			return
 		}
 		if backoff.Sleep(ctx, wait) != nil {
+			return
+		}
+	}
+}
+
+// followLeader returns when sub has ended, after ending it itself when a
+// LeaderWatcher names another leader than sub's master. Only changes after
+// the subscription began count: a redirect may have led to the leader
+// before the Detector heard of it.
+func (c *Client) followLeader(sub *Subscription) {
+	w, ok := c.cfg.Detector.(LeaderWatcher)
+	if !ok {
+		<-sub.Done()
+		return
+	}
+	var prev <-chan struct{}
+	for {
+		changed := w.LeaderChanged()
+		if changed == prev {
+			// A Detector that has stopped keeps its last channel closed.
+			<-sub.Done()
+			return
+		}
+		prev = changed
+		select {
+		case <-sub.Done():
+			return
+		case <-changed:
+		}
+		cur := w.CurrentLeader()
+		if cur == "" {
+			continue
+		}
+		u, err := parseMaster(cur, c.cfg.TLS != nil)
+		if err != nil || u.Host != sub.endpoint.Host {
+			c.log.Debug("leader changed; leaving the old master's stream", "from", sub.Master(), "to", cur)
+			sub.end(fmt.Errorf("%w: %s, not %s", ErrLeaderChanged, cur, sub.endpoint.Host))
+			<-sub.Done()
 			return
 		}
 	}

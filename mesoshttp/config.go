@@ -54,6 +54,22 @@ type Detector interface {
 	Leader(ctx context.Context) (string, error)
 }
 
+// LeaderWatcher is a Detector that also tells when the leader changes. Run
+// then ends a live subscription as soon as the Detector names another
+// leader than the master the stream comes from, with ErrLeaderChanged,
+// and subscribes to the new one: a master that lost leadership may keep
+// serving its stream for a while, and events from it are stale.
+type LeaderWatcher interface {
+	Detector
+	// LeaderChanged returns a channel closed at the next change of what
+	// the Detector knows.
+	LeaderChanged() <-chan struct{}
+	// CurrentLeader is the leader known now, in any form Config.Masters
+	// accepts, or "" when none is known. No leader known never ends a
+	// subscription: only a different one does.
+	CurrentLeader() string
+}
+
 // Config configures a Client. Exactly one of Masters and Detector is set;
 // every other zero field means its default.
 type Config struct {

@@ -70,7 +70,9 @@
 // Run retries after a backoff (Config.Reconnect; reset by a subscription
 // that lived a minute), trying first the master a redirect named or the one
 // the last stream came from, then the Detector's leader or the next of
-// Masters. It retries on: network errors and timeouts; 503 (no leader,
+// Masters. A Detector that is a LeaderWatcher also ends a live
+// subscription (ErrLeaderChanged) once it names another leader than the
+// stream's master. It retries on: network errors and timeouts; 503 (no leader,
 // recovery) and 429; other 5xx; 404; 307 past the redirect cap; a clean
 // end of stream (ErrStreamClosed); a torn or malformed stream, an
 // undecodable event, a wrong Content-Type or missing stream ID

@@ -46,6 +46,11 @@ var (
 	// framework ID other than the one requested.
 	ErrFrameworkIDChanged = errors.New("mesoshttp: master assigned a different framework ID")
 
+	// ErrLeaderChanged: the Detector (a LeaderWatcher) named another
+	// leader than the master of the live subscription, which was ended so
+	// that Run subscribes to the new leader.
+	ErrLeaderChanged = errors.New("mesoshttp: another master leads now")
+
 	// ErrTornDown: this client sent TEARDOWN and the master accepted it.
 	ErrTornDown = errors.New("mesoshttp: framework torn down")
 
