@@ -180,7 +180,11 @@ func (m *Manager) applyStatus(w *worker, st *mesospb.TaskStatus, now time.Time) 
 	w.status, w.hasStatus, w.statusAt = state, true, now
 	w.message = statusText(st)
 	if changed {
-		m.log.Info("task state", "task", w.rec.TaskID, "role", string(w.rec.Role), "agent", st.GetAgentId().GetValue(),
+		agent := st.GetAgentId().GetValue()
+		if agent == "" {
+			agent = w.rec.AgentID
+		}
+		m.log.Info("task state", "task", w.rec.TaskID, "role", string(w.rec.Role), "agent", agent,
 			"state", state.String(), "reason", reasonText(st), "message", st.GetMessage())
 	}
 	if w.rec.AgentID == "" && st.GetAgentId().GetValue() != "" {
@@ -208,7 +212,7 @@ func (m *Manager) ended(w *worker, st *mesospb.TaskStatus, now time.Time) {
 	delete(m.workers, w.rec.TaskID)
 	m.dirty = true
 	if w.rec.State == hastore.WorkerReleased {
-		m.log.Info("released task ended", "task", w.rec.TaskID, "state", st.GetState().String())
+		m.log.Info("released task ended", "task", w.rec.TaskID, "agent", w.rec.AgentID, "state", st.GetState().String())
 		return
 	}
 	if w.rec.Role == RoleJobManager {

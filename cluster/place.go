@@ -143,7 +143,7 @@ func (m *Manager) launch(plan offers.Plan, byID map[string]*mesospb.Offer, now t
 			}
 			res, err := offers.TaskResources(pl, byID)
 			if err != nil {
-				m.log.Error("placement does not match its offers; not launching", "task", pl.TaskID, "error", err)
+				m.log.Error("placement does not match its offers; not launching", "task", pl.TaskID, "agent", l.AgentID, "error", err)
 				continue
 			}
 			keys := jobManagerPortKeys

@@ -1,0 +1,13 @@
+# flink-mesos-session on an empty (scratch) image: the static binaries that
+# ./build.sh writes and CA certificates for HTTPS masters, nothing else.
+# The task executor sits next to the scheduler, which serves it to the tasks.
+#
+#   ./build.sh && docker build -f docker/session.Dockerfile -t flink-mesos-session .
+FROM debian:12-slim AS certs
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
+
+FROM scratch
+COPY --from=certs /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY bin/flink-mesos-session /flink-mesos-session
+COPY bin/flink-mesos-taskexecutor /flink-mesos-taskexecutor
+ENTRYPOINT ["/flink-mesos-session"]
