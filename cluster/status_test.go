@@ -139,3 +139,66 @@ func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestStatusPagePerJob: a per-job cluster's page shows its job; the job
+// class comes from the command line and is escaped like everything else.
+func TestStatusPagePerJob(t *testing.T) {
+	s := newSetup(t, localmesos.Config{Agents: []localmesos.AgentConfig{
+		{Resources: "cpus:4;mem:8192;disk:10240;ports:[31000-31999]"},
+	}}, nil)
+	s.mode = cluster.PerJob
+	s.job = cluster.JobSpec{ClassName: "com.example.<Job>"}
+	s.tms = 1
+	sc := s.start(t)
+	waitFor(t, s.lm, 20*time.Second, "the JobManager running", func(snap *localmesos.Snapshot) bool {
+		jm, _ := running(snap)
+		return jm == 1
+	})
+	_, page := getPage(t, sc.url+"/")
+	for _, want := range []string{`<table id="job">`, "com.example.&lt;Job&gt;", "not seen yet", "Flink per-job cluster on Mesos"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "<Job>") {
+		t.Error("the job class is not escaped")
+	}
+}
+
+// TestLeaderChangeShown: after a master failover the overview, the page
+// and the metrics count the leader change and the reconnect.
+func TestLeaderChangeShown(t *testing.T) {
+	s := newSetup(t, localmesos.Config{Agents: []localmesos.AgentConfig{
+		{Resources: "cpus:4;mem:8192;disk:10240;ports:[31000-31999]"},
+	}}, nil)
+	s.tms = 1
+	sc := s.start(t)
+	waitFor(t, s.lm, 20*time.Second, "1 JobManager and 1 TaskManager running", func(snap *localmesos.Snapshot) bool {
+		jm, tm := running(snap)
+		return jm == 1 && tm == 1
+	})
+	before := sc.overview(t)
+	if before.LastHeartbeat == nil || before.LeaderChanges != 0 {
+		t.Fatalf("before the failover: last heartbeat %v, leader changes %d; want a time and 0", before.LastHeartbeat, before.LeaderChanges)
+	}
+	newURL := s.lm.Failover()
+	if newURL == "" {
+		t.Fatal("no failover")
+	}
+	var o cluster.Overview
+	eventually(t, 30*time.Second, "subscribed to the new leader", func() bool {
+		o = sc.overview(t)
+		return o.Subscribed && strings.HasPrefix(o.Master, newURL)
+	})
+	if o.LeaderChanges != 1 || o.Reconnects < 1 {
+		t.Errorf("leader changes %d, reconnects %d; want 1 and at least 1", o.LeaderChanges, o.Reconnects)
+	}
+	_, page := getPage(t, sc.url+"/")
+	if !strings.Contains(page, "leading master changed from "+before.Master+" to "+o.Master) {
+		t.Errorf("the page's events do not show the leader change from %s to %s", before.Master, o.Master)
+	}
+	_, metrics := getPage(t, sc.url+"/metrics")
+	if !strings.Contains(metrics, "\nflink_mesos_leader_changes_total 1\n") || !strings.Contains(metrics, "\nflink_mesos_subscribed 1\n") {
+		t.Errorf("metrics do not count the leader change:\n%s", metrics)
+	}
+}
