@@ -21,6 +21,7 @@ import (
 	"github.com/flink-mesos/flink-mesos/internal/entry"
 	"github.com/flink-mesos/flink-mesos/localmesos"
 	"github.com/flink-mesos/flink-mesos/mesoshttp"
+	"github.com/flink-mesos/flink-mesos/zkelect"
 )
 
 // Invocation is one run of a scheduler binary, as its command line and
@@ -111,16 +112,76 @@ func Main(ctx context.Context, inv Invocation) error {
 		}
 	}
 
-	store, err := hastore.Open(opts.CheckpointDir, hastore.Options{Logger: log.With("subsystem", "checkpoint")})
+	// With ZooKeeper HA, the schedulers of a cluster elect a leader; only
+	// the leader opens the checkpoint and subscribes. Without it, the
+	// checkpoint directory's lock is the single-writer guard.
+	var store *hastore.FileStore
+	runCtx := ctx
+	var lead *zkelect.Leadership
+	var ln net.Listener
+	var advertised string
+	openHTTP := func() error {
+		var err error
+		if ln, advertised, err = listen(opts); err != nil {
+			return &ConfigError{Err: err}
+		}
+		fmt.Fprintf(inv.Stdout, "scheduler HTTP server: %s\n", advertised)
+		return nil
+	}
+	defer func() {
+		if ln != nil {
+			ln.Close()
+		}
+	}()
+	if opts.HA.Mode == flinkconf.HAZooKeeper {
+		// The standby serves its state from the start.
+		if err := openHTTP(); err != nil {
+			return err
+		}
+		if lead, ln, err = standby(ctx, opts, ln, advertised, log); err != nil {
+			return err
+		}
+		defer lead.Resign()
+		fmt.Fprintf(inv.Stdout, "elected leader: %s\n", lead.Node())
+		var cancel context.CancelCauseFunc
+		runCtx, cancel = context.WithCancelCause(ctx)
+		defer cancel(nil)
+		go func() {
+			select {
+			case <-lead.Lost():
+				if runCtx.Err() != nil {
+					return // resigned on the way out
+				}
+				log.Error("lost the leadership of the cluster in ZooKeeper; stopping without touching Flink so that the new leader alone runs the cluster", "err", lead.Err())
+				cancel(fmt.Errorf("%w: %w", ErrLeadershipLost, lead.Err()))
+			case <-runCtx.Done():
+			}
+		}()
+		store, err = openStoreAsLeader(runCtx, opts.CheckpointDir, lead, log)
+	} else {
+		store, err = hastore.Open(opts.CheckpointDir, hastore.Options{Logger: log.With("subsystem", "checkpoint")})
+	}
 	if err != nil {
+		if errors.Is(err, ErrLeadershipLost) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if errors.Is(err, hastore.ErrLocked) {
 			return &ConfigError{Err: fmt.Errorf("another scheduler runs this cluster: %w", err)}
 		}
 		return &ConfigError{Err: fmt.Errorf("opening the checkpoint directory %s (mesos.resourcemanager.checkpoint-dir): %w", opts.CheckpointDir, err)}
 	}
 	defer store.Close()
+	if ln == nil {
+		if err := openHTTP(); err != nil {
+			return err
+		}
+	}
 
 	masters := opts.Master.URLs
+	var detector mesoshttp.Detector
 	switch opts.Master.Kind {
 	case flinkconf.MasterLocal:
 		lm, err := startLocal(opts, log)
@@ -131,7 +192,13 @@ func Main(ctx context.Context, inv Invocation) error {
 		masters = []string{lm.URL()}
 		fmt.Fprintf(inv.Stdout, "local Mesos master: %s (%d agents)\n", lm.URL(), opts.Master.LocalAgents)
 	case flinkconf.MasterZooKeeper:
-		return &ConfigError{Err: fmt.Errorf("mesos.master %s: ZooKeeper master detection is not available in this build; name the masters as host:port,host:port (non-leaders redirect to the leader)", opts.Master)}
+		d, err := masterDetector(opts, log)
+		if err != nil {
+			return &ConfigError{Err: fmt.Errorf("mesos.master %s: %w", opts.Master, err)}
+		}
+		defer d.Close()
+		detector = d
+		masters = nil
 	}
 
 	var tlsConf *tls.Config
@@ -145,7 +212,7 @@ func Main(ctx context.Context, inv Invocation) error {
 		enc = mesoshttp.JSON
 	}
 	client, err := mesoshttp.New(mesoshttp.Config{
-		Masters: masters, Encoding: enc, TLS: tlsConf,
+		Masters: masters, Detector: detector, Encoding: enc, TLS: tlsConf,
 		Principal: opts.Framework.Principal, Secret: opts.Framework.Secret.Reveal(),
 		Logger: log.With("subsystem", "mesos"),
 	})
@@ -153,13 +220,6 @@ func Main(ctx context.Context, inv Invocation) error {
 		return &ConfigError{Err: err}
 	}
 	defer client.Close()
-
-	ln, advertised, err := listen(opts)
-	if err != nil {
-		return &ConfigError{Err: err}
-	}
-	defer ln.Close()
-	fmt.Fprintf(inv.Stdout, "scheduler HTTP server: %s\n", advertised)
 
 	m, err := New(Config{
 		Mode: inv.Mode, Job: inv.Job, Options: opts, Flink: conf.PassThrough(), Store: store, Client: client,
@@ -170,7 +230,13 @@ func Main(ctx context.Context, inv Invocation) error {
 	if err != nil {
 		return &ConfigError{Err: err}
 	}
-	return m.Run(ctx)
+	err = m.Run(runCtx)
+	if lead != nil && ctx.Err() == nil {
+		if lerr := context.Cause(runCtx); errors.Is(lerr, ErrLeadershipLost) {
+			return lerr
+		}
+	}
+	return err
 }
 
 // findTaskExecutor looks for flink-mesos-taskexecutor next to the running
