@@ -1,6 +1,7 @@
 package localmesos
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -74,6 +75,10 @@ type Config struct {
 	// WorkDir holds the sandboxes of process agents; default a new
 	// temporary directory, removed by Close.
 	WorkDir string
+	// TLS, if set, makes every listener serve HTTPS with it (the master's
+	// LIBPROCESS_SSL_* settings): URL() is then https://. Set ClientAuth
+	// and ClientCAs to require client certificates.
+	TLS *tls.Config
 	// Hostname of the master in MasterInfo and in redirect Locations;
 	// default "127.0.0.1".
 	Hostname string

@@ -3,6 +3,7 @@ package localmesos
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -150,7 +151,12 @@ func (m *Master) listen(n int) (*instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("localmesos: listen: %w", err)
 	}
-	inst := &instance{n: n, listener: l, url: "http://" + l.Addr().String()}
+	scheme := "http://"
+	if m.cfg.TLS != nil {
+		l = tls.NewListener(l, m.cfg.TLS)
+		scheme = "https://"
+	}
+	inst := &instance{n: n, listener: l, url: scheme + l.Addr().String()}
 	inst.server = &http.Server{
 		Handler:           m.handler(inst),
 		ReadHeaderTimeout: 30 * time.Second,
