@@ -111,12 +111,13 @@ func openStoreAsLeader(ctx context.Context, dir string, lead *zkelect.Leadership
 	}
 }
 
-// masterDetector follows the leading Mesos master of a zk:// mesos.master.
+// masterDetector follows the leading Mesos master of a zk:// mesos.master,
+// with the session timeout of high-availability.zookeeper.client.session-timeout.
 func masterDetector(opts *flinkconf.Options, log *slog.Logger) (*zkdetect.Detector, error) {
 	m := opts.Master
 	return zkdetect.New(zkdetect.Config{
 		Servers: m.ZKServers, Path: m.ZKPath, Credentials: m.ZKCredentials.Reveal(),
-		Logger: log.With("subsystem", "master-detector"),
+		SessionTimeout: opts.HA.SessionTimeout, Logger: log.With("subsystem", "master-detector"),
 	})
 }
 
