@@ -204,21 +204,21 @@ var registry = []option{
 
 	// High availability.
 	opt(GroupHA, f113, keyHAMode, "enum", "NONE", "", []string{"recovery.mode"},
-		"NONE or zookeeper (case-insensitive; the old value standalone means NONE). Class names of custom high-availability factories are not supported."),
+		"NONE or zookeeper (case-insensitive; the old value standalone means NONE). With zookeeper the schedulers of one cluster elect a leader under <path.root>/<cluster-id>/mesos-scheduler-leader; only the leader subscribes and writes the checkpoint, the others wait as standbys. Class names of custom high-availability factories are not supported."),
 	opt(GroupHA, f113, keyHAStorageDir, "string", "", "(none)", []string{"high-availability.zookeeper.storageDir", "recovery.zookeeper.storageDir"},
 		"File system path (URI) where Flink keeps HA metadata. Required with zookeeper. When it is a local path (plain or file://) the scheduler keeps its own state under it too."),
 	opt(GroupHA, f113, keyHAClusterID, "string", "/default", "", []string{"high-availability.zookeeper.path.namespace", "recovery.zookeeper.path.namespace"},
 		"ID of the Flink cluster; give each cluster on one ZooKeeper or storage directory its own."),
 	opt(GroupHA, f113, keyHAQuorum, "string", "", "(none)", []string{"recovery.zookeeper.quorum"},
-		"ZooKeeper quorum (host:port,host:port). Required with zookeeper."),
+		"ZooKeeper quorum (host:port,host:port) of the schedulers' leader election. Required with zookeeper."),
 	opt(GroupHA, f113, keyHARoot, "string", "/flink", "", []string{"recovery.zookeeper.path.root"},
-		"Root znode of Flink's HA data."),
+		"Root znode of Flink's HA data; the schedulers' election is <path.root>/<cluster-id>/mesos-scheduler-leader."),
 	opt(GroupHA, f113, keyHAMesosWorkers, "string", "/mesos-workers", "", []string{"recovery.zookeeper.path.mesos-workers"},
 		"Znode of Flink 1.13's Mesos worker store. Kept so existing configurations stay valid; this project keeps its worker records in mesos.resourcemanager.checkpoint-dir."),
 	opt(GroupHA, f113, keyHASessionTimeout, "duration", "60000", "60000 ms", []string{"recovery.zookeeper.client.session-timeout"},
-		"ZooKeeper session timeout. A plain number is milliseconds (the only form Flink 1.13 itself accepts); duration syntax is accepted too."),
+		"ZooKeeper session timeout of the leader election and of zk:// master detection: a standby takes over this long after the leader's last contact with ZooKeeper, and a leader cut off from ZooKeeper this long stops (exit code 1). The server clamps it to its minSessionTimeout..maxSessionTimeout. A plain number is milliseconds (the only form Flink 1.13 itself accepts); duration syntax is accepted too."),
 	opt(GroupHA, f113, keyHAConnTimeout, "duration", "15000", "15000 ms", []string{"recovery.zookeeper.client.connection-timeout"},
-		"ZooKeeper connection timeout. A plain number is milliseconds (the only form Flink 1.13 itself accepts); duration syntax is accepted too."),
+		"ZooKeeper connection timeout. Kept so existing configurations stay valid; it has no effect: the client gives each connection attempt 1 s and keeps trying the servers until the session timeout decides. A plain number is milliseconds (the only form Flink 1.13 itself accepts); duration syntax is accepted too."),
 
 	// Local mode.
 	opt(GroupLocal, added, keyLocalResources, "string", "", "(sized from the machine)", nil,
