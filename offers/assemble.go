@@ -147,9 +147,15 @@ func (p *planner) assemble(s *state) Plan {
 	var plan Plan
 	offers := p.in.Offers
 	tasks := p.in.Tasks
-	p.offerUsed = make([]bool, len(offers))
+	sc := p.sc
+	p.offerUsed = sized(sc.offerUsed, len(offers))
+	clear(p.offerUsed)
+	defer func() { sc.offerUsed = p.offerUsed }()
 
-	var sl slabs
+	// What a plan hands out is allocated afresh, since the caller keeps
+	// it; the working lists come from the scratch.
+	sl := slabs{scalars: sc.scalars[:0], portSrc: sc.portSrc[:0], left: sc.left[:0]}
+	defer func() { sc.scalars, sc.portSrc, sc.left = sl.scalars[:0], sl.portSrc[:0], sl.left[:0] }()
 	var pieces, ports int64
 	for _, a := range s.allocs {
 		cl := &p.classes[a.class]
@@ -158,14 +164,19 @@ func (p *planner) assemble(s *state) Plan {
 	}
 	sl.pieces = make([]Piece, 0, pieces)
 	sl.ports = make([]uint64, 0, ports)
+	sl.ranges = make([]Range, 0, ports) // a range has a port at least
 
-	// Launches in the order their bins were opened; s.open lists each once.
-	launchOf := make(map[int32]int, len(s.open))
-	srcs := make([]sources, len(s.open))
+	// Launches in name order (s.open lists each bin once), which is the
+	// order of the plan.
+	open := slices.Clone(s.open)
+	slices.SortFunc(open, p.nameCmp)
+	launchOf := sized(sc.launchOf, len(p.bins)) // read only for open bins
+	sc.launchOf = launchOf
+	srcs := make([]sources, len(open))
 	placements := make([]Placement, 0, s.total)
-	plan.Launches = make([]Launch, len(s.open))
-	for li, b := range s.open {
-		launchOf[b] = li
+	plan.Launches = make([]Launch, len(open))
+	for li, b := range open {
+		launchOf[b] = int32(li)
 		n := len(placements)
 		placements = placements[:n+int(s.placed[b])]
 		plan.Launches[li] = Launch{
@@ -184,22 +195,13 @@ func (p *planner) assemble(s *state) Plan {
 			plan.Launches[li].Tasks = append(plan.Launches[li].Tasks, p.take(&srcs[li], cl, tasks[t].ID, &sl))
 		}
 	}
-	for li, b := range s.open {
+	for li, b := range open {
 		for i := p.bins[b].first; i >= 0; i = p.offerNext[i] {
 			if p.offerUsed[i] {
 				plan.Launches[li].OfferIDs = append(plan.Launches[li].OfferIDs, offers[i].ID)
 			}
 		}
 	}
-	slices.SortFunc(plan.Launches, func(x, y Launch) int {
-		if c := strings.Compare(x.Hostname, y.Hostname); c != 0 {
-			return c
-		}
-		if c := strings.Compare(x.AgentID, y.AgentID); c != 0 {
-			return c
-		}
-		return strings.Compare(x.Role, y.Role)
-	})
 
 	plan.Declines = make([]string, 0, len(offers))
 	for i := range offers {
@@ -277,7 +279,7 @@ func (p *planner) why(s *state, k int32) error {
 		if !p.eligible(k, b) {
 			continue
 		}
-		if cl.maxPerHost > 0 && s.counts[hostGroup{p.hostOf[b], cl.group}] >= cl.maxPerHost {
+		if cl.maxPerHost > 0 && s.counts.get(p.hostOf[b], cl.group) >= cl.maxPerHost {
 			continue
 		}
 		roomy = true

@@ -57,6 +57,9 @@ func (p *planner) keepScratch() {
 	sc := p.sc
 	sc.agentNext, sc.offerNext, sc.offerBin = p.agentNext, p.offerNext, p.offerBin
 	sc.agents, sc.bins, sc.init, sc.initPorts = p.agents, p.bins, p.init, p.initPorts
+	if p.hostRep != nil {
+		sc.hostRep = p.hostRep
+	}
 }
 
 // Dimensions 0-3 are always these; other requested scalars follow by name,
@@ -105,9 +108,9 @@ type planner struct {
 	// The host index exists only when a class has a per-host limit or the
 	// strategy is spread, the two things that count tasks per host.
 	hostIx      *index
-	hostNames   []string
-	hostOf      []int32
-	sharedHosts bool // some host has several bins
+	hostOf      []int32 // per bin, its host's number in hostIx
+	hostRep     []int32 // per host, its first bin
+	sharedHosts bool    // some host has several bins
 }
 
 // class is a set of tasks that need exactly the same: they are placed
@@ -139,6 +142,7 @@ type agent struct {
 	n        int32
 	portsRes int32 // ports resources among its offers
 	bin      int32 // its first bin; the others follow bin.next
+	untidy   bool  // several offers, several ports resources or a bad offer: tidyAgent has work
 }
 
 // bin is one agent and allocation role: what a LAUNCH may combine. Names
@@ -156,6 +160,9 @@ type bin struct {
 
 func (p *planner) agentID(b int32) string { return p.in.Offers[p.bins[b].seed].AgentID }
 func (p *planner) role(b int32) string    { return p.in.Offers[p.bins[b].seed].Role }
+
+// hostKey is the hostname of host h of the host index.
+func (p *planner) hostKey(h int32) string { return p.host(p.hostRep[h]) }
 
 // host is the bin's hostname; "" for a bin whose offers were all dropped.
 func (p *planner) host(b int32) string {
@@ -182,6 +189,7 @@ func (p *planner) readTasks() {
 	valid := make([]bool, len(tasks))
 	groupMax := map[string]int{} // group -> its first valid task
 	var others map[string]struct{}
+	prev := -1 // the last valid task
 	for i := range tasks {
 		t := &tasks[i]
 		if t.ID != "" {
@@ -198,6 +206,12 @@ func (p *planner) readTasks() {
 			p.invalid = append(p.invalid, taskIssue{i, e})
 			continue
 		}
+		if prev >= 0 && sameClass(&tasks[prev], t) {
+			// Tasks come in runs of one shape; the run's first task did
+			// the rest.
+			valid[i], prev = true, i
+			continue
+		}
 		// A limit per host belongs to the group: with two limits in one
 		// group, whether a host is full would depend on the order.
 		if j, ok := groupMax[t.Group]; !ok {
@@ -210,7 +224,7 @@ func (p *planner) readTasks() {
 			}})
 			continue
 		}
-		valid[i] = true
+		valid[i], prev = true, i
 		for name, v := range t.Scalars {
 			if toMilli(v) > 0 {
 				if others == nil {
@@ -239,14 +253,22 @@ func (p *planner) readTasks() {
 	classIx := map[string]int32{}
 	consIx := map[string]int{}
 	var key []byte
+	prev, k := -1, int32(-1)
 	for i, ok := range valid {
 		if !ok {
 			continue
 		}
 		t := &tasks[i]
+		if prev >= 0 && sameClass(&tasks[prev], t) {
+			p.classes[k].tasks = append(p.classes[k].tasks, int32(i))
+			prev = i
+			continue
+		}
+		prev = i
 		cons := canonical(t.Constraints)
 		key = p.classKey(key[:0], t, cons)
-		k, found := classIx[string(key)]
+		var found bool
+		k, found = classIx[string(key)]
 		if !found {
 			k = int32(len(p.classes))
 			classIx[string(key)] = k
@@ -254,6 +276,15 @@ func (p *planner) readTasks() {
 		}
 		p.classes[k].tasks = append(p.classes[k].tasks, int32(i))
 	}
+}
+
+// sameClass says, cheaply and only for the plain case, whether two valid
+// tasks need exactly the same: then they are of one class. Tasks with named
+// scalars go the long way.
+func sameClass(a, b *Task) bool {
+	return a.CPUs == b.CPUs && a.MemMB == b.MemMB && a.DiskMB == b.DiskMB && a.GPUs == b.GPUs &&
+		a.Ports == b.Ports && a.MaxPerHost == b.MaxPerHost && a.Group == b.Group &&
+		len(a.Scalars) == 0 && len(b.Scalars) == 0 && slices.Equal(a.Constraints, b.Constraints)
 }
 
 // canonical sorts and de-duplicates constraints, so that tasks with the
@@ -358,20 +389,27 @@ func (p *planner) readOffers() {
 	p.agentNext = sized(sc.agentNext, n)
 	p.offerNext = sized(sc.offerNext, n)
 	p.offerBin = sized(sc.offerBin, n)
-	for i := range n {
-		p.agentNext[i], p.offerNext[i], p.offerBin[i] = -1, -1, -1
-	}
-	agentIx := newIndex(n, sc.slots)
-	sc.slots = agentIx.slots
-	agentKey := func(i int32) string { return offers[p.agents[i].seed].AgentID }
 	p.agents = sized(sc.agents, n)[:0]
 	p.bins = sized(sc.bins, n)[:0]
 	p.init = sized(sc.init, n*p.nd)[:0]
 	p.initPorts = sized(sc.initPorts, n)[:0]
+	var untidy []int32
+	messy := func(a int32) {
+		if ag := &p.agents[a]; !ag.untidy {
+			ag.untidy = true
+			untidy = append(untidy, a)
+		}
+	}
 	// One pass validates each offer, files it under its agent and its bin
-	// and adds up what it offers, while its memory is at hand.
+	// and adds up what it offers, while its memory is at hand. Agents with
+	// one offer, nearly all of them, are finished in it too; the others are
+	// listed for tidyAgent.
+	agentIx := newIndex(n, sc.agentIx)
+	sc.agentIx = agentIx
+	agentKey := func(i int32) string { return offers[p.agents[i].seed].AgentID }
 	sums := make([]int64, p.nd)
 	for i := range offers {
+		p.agentNext[i], p.offerNext[i], p.offerBin[i] = -1, -1, -1
 		o := &offers[i]
 		usable := o.Role == "" || slices.Contains(p.roles, o.Role)
 		clear(sums)
@@ -379,29 +417,30 @@ func (p *planner) readOffers() {
 		var e *OfferError
 		if !ok {
 			e = checkOffer(o)
-		}
-		if e != nil {
 			if o.ID == "" || o.AgentID == "" {
 				p.addBad(i, e)
 				continue
 			}
+		}
+		a := agentIx.add(o.AgentID, int32(len(p.agents)), agentKey)
+		if a < 0 {
+			a = int32(len(p.agents))
+			p.agents = append(p.agents, agent{seed: int32(i), first: int32(i), last: int32(i), n: 1, bin: -1})
+		} else {
+			ag := &p.agents[a]
+			p.agentNext[ag.last] = int32(i)
+			ag.last = int32(i)
+			ag.n++
+			messy(a)
+		}
+		if e != nil {
 			// Filed all the same, for tidyAgent to see a repeated ID; it
 			// reports the error unless the offer is a repeat.
 			if p.offerErr == nil {
 				p.offerErr = make([]*OfferError, n)
 			}
 			p.offerErr[i] = e
-		}
-		a := agentIx.add(o.AgentID, int32(len(p.agents)), agentKey)
-		if a < 0 {
-			a = int32(len(p.agents))
-			p.agents = append(p.agents, agent{seed: int32(i), first: int32(i), last: int32(i), bin: -1})
-		} else {
-			p.agentNext[p.agents[a].last] = int32(i)
-			p.agents[a].last = int32(i)
-		}
-		p.agents[a].n++
-		if e != nil {
+			messy(a)
 			continue
 		}
 		if !ok {
@@ -410,7 +449,11 @@ func (p *planner) readOffers() {
 			clear(sums)
 			ports, portsRes = p.sum(o, usable, sums)
 		}
-		p.agents[a].portsRes += portsRes
+		if portsRes > 0 {
+			if p.agents[a].portsRes += portsRes; p.agents[a].portsRes > 1 {
+				messy(a)
+			}
+		}
 		if !usable {
 			continue
 		}
@@ -422,22 +465,54 @@ func (p *planner) readOffers() {
 		}
 		p.bins[b].last = int32(i)
 		p.offerBin[i] = b
-		base := int(b) * p.nd
+		row := p.init[int(b)*p.nd : int(b+1)*p.nd]
 		for d, v := range sums {
-			p.init[base+d] = satAdd(p.init[base+d], v)
+			row[d] = satAdd(row[d], v)
 		}
 		p.initPorts[b] = satAdd(p.initPorts[b], ports)
 	}
-	for a := range p.agents {
-		p.tidyAgent(int32(a))
+	for _, a := range untidy {
+		p.tidyAgent(a)
+	}
+	p.finishBins()
+}
+
+// finishBins adds up what all bins offer and builds the host index if
+// anything counts tasks per host (spread, a per-host limit).
+func (p *planner) finishBins() {
+	p.total = make([]int64, p.nd)
+	perHost := p.in.Strategy == Spread
+	for k := range p.classes {
+		perHost = perHost || p.classes[k].maxPerHost > 0
+	}
+	if perHost {
+		p.hostIx = newIndex(len(p.bins), p.sc.hostIx)
+		p.sc.hostIx = p.hostIx
+		p.hostOf = sized(p.sc.hostOf, len(p.bins))
+		p.sc.hostOf = p.hostOf
+		p.hostRep = p.sc.hostRep[:0]
 	}
 	for b := range p.bins {
 		bn := &p.bins[b]
-		if bn.first < 0 {
-			continue
+		if bn.first >= 0 {
+			p.liveBins++
+			row := p.init[b*p.nd : (b+1)*p.nd]
+			p.anyGPU = p.anyGPU || row[dimGPUs] > 0
+			for d, v := range row {
+				p.total[d] = satAdd(p.total[d], v)
+			}
+			p.totalPorts = satAdd(p.totalPorts, p.initPorts[b])
 		}
-		p.liveBins++
-		p.anyGPU = p.anyGPU || p.init[b*p.nd+dimGPUs] > 0
+		if perHost {
+			h := p.hostIx.add(p.host(int32(b)), int32(len(p.hostRep)), p.hostKey)
+			if h < 0 {
+				h = int32(len(p.hostRep))
+				p.hostRep = append(p.hostRep, int32(b))
+			} else {
+				p.sharedHosts = true
+			}
+			p.hostOf[b] = h
+		}
 	}
 }
 
@@ -445,6 +520,12 @@ func (p *planner) readOffers() {
 // into sums and returns the ports count and the number of ports resources.
 // ok is false if the offer is not plainly valid; checkOffer then says why.
 // This is checkOffer and sum in one loop, for the common case.
+//
+// It runs for every resource of every offer, so it has a fast lane for
+// the resources nearly all offers consist of (unreserved, not revocable or
+// shared, plain cpus, mem, disk, gpus and one range of ports): a loop
+// without calls, which the compiler keeps in registers. Anything else
+// starts over in scanAll.
 func (p *planner) scan(o *Offer, usable bool, sums []int64) (ports int64, portsRes int32, ok bool) {
 	if o.ID == "" || o.AgentID == "" || o.Hostname == "" {
 		return 0, 0, false
@@ -454,15 +535,91 @@ func (p *planner) scan(o *Offer, usable bool, sums []int64) (ports int64, portsR
 			return 0, 0, false
 		}
 	}
-	for j := range o.Resources {
-		r := &o.Resources[j]
-		if r.Name == "" || r.Reservation == "*" || ((r.DiskSource != "" || r.Persistent) && r.Name != nameDisk) {
-			return 0, 0, false
+	var cpus, gpus, mem, disk int64
+	rs := o.Resources
+	for j := range rs {
+		r := &rs[j]
+		if r.Reservation != "" || r.Revocable || r.Shared || r.DiskSource != "" || r.Persistent {
+			return p.scanAll(o, usable, sums)
 		}
 		switch r.Kind {
 		case KindScalar:
-			if scalarProblem(r.Scalar) != "" {
+			v := r.Scalar
+			// Negated, so that NaN fails too: scalarProblem's rules.
+			if !(v >= 0 && v <= MaxScalar) {
 				return 0, 0, false
+			}
+			m := milli(v)
+			switch r.Name {
+			case nameCPUs:
+				cpus = satAdd(cpus, m)
+			case nameMem:
+				mem = satAdd(mem, m)
+			case nameDisk:
+				disk = satAdd(disk, m)
+			case nameGPUs:
+				gpus = satAdd(gpus, m)
+			case "":
+				return 0, 0, false
+			default:
+				if p.others != nil {
+					return p.scanAll(o, usable, sums)
+				}
+			}
+		case KindRanges:
+			if r.Name == "" || len(r.Ranges) != 1 || r.Ranges[0].Begin > r.Ranges[0].End {
+				return p.scanAll(o, usable, sums)
+			}
+			if r.Name == namePorts {
+				portsRes++
+				ports = satAdd(ports, countPorts(r.Ranges))
+			}
+		case KindSet:
+			if r.Name == "" {
+				return 0, 0, false
+			}
+		default:
+			return 0, 0, false
+		}
+	}
+	if !usable {
+		return 0, portsRes, true
+	}
+	sums[dimCPUs], sums[dimGPUs], sums[dimMem], sums[dimDisk] = cpus, gpus, mem, disk
+	return ports, portsRes, true
+}
+
+// scanAll is scan for any offer.
+func (p *planner) scanAll(o *Offer, usable bool, sums []int64) (ports int64, portsRes int32, ok bool) {
+	clear(sums)
+	for j := range o.Resources {
+		r := &o.Resources[j]
+		if r.Name == "" {
+			return 0, 0, false
+		}
+		// mine: whether a bin of this offer may take the resource (slot's
+		// rules).
+		mine := usable && !r.Revocable && !r.Shared
+		if r.Reservation != "" {
+			if r.Reservation == "*" {
+				return 0, 0, false
+			}
+			mine = mine && p.reservedForUs(r.Reservation, o.Role)
+		}
+		if r.DiskSource != "" || r.Persistent {
+			if r.Name != nameDisk {
+				return 0, 0, false
+			}
+			mine = false
+		}
+		switch r.Kind {
+		case KindScalar:
+			// Negated, so that NaN fails too: scalarProblem's rules.
+			if !(r.Scalar >= 0 && r.Scalar <= MaxScalar) {
+				return 0, 0, false
+			}
+			if d := p.dimOf(r.Name); mine && d >= 0 {
+				sums[d] = satAdd(sums[d], toMilli(r.Scalar))
 			}
 		case KindRanges:
 			if pr, _ := rangesProblem(r.Ranges); pr != "" {
@@ -470,19 +627,13 @@ func (p *planner) scan(o *Offer, usable bool, sums []int64) (ports int64, portsR
 			}
 			if r.Name == namePorts {
 				portsRes++
+				if mine {
+					ports = satAdd(ports, countPorts(r.Ranges))
+				}
 			}
 		case KindSet:
 		default:
 			return 0, 0, false
-		}
-		if !usable {
-			continue
-		}
-		switch d, isPorts := p.slot(r, o.Role); {
-		case d >= 0:
-			sums[d] = satAdd(sums[d], toMilli(r.Scalar))
-		case isPorts:
-			ports = satAdd(ports, countPorts(r.Ranges))
 		}
 	}
 	return ports, portsRes, true
@@ -519,8 +670,10 @@ func (p *planner) binFor(a, i int32) int32 {
 		}
 		prev = b
 	}
+	// Until tidyAgent says otherwise, the offer that makes a bin speaks
+	// for the agent: an agent with one offer needs no tidying.
 	b := int32(len(p.bins))
-	p.bins = append(p.bins, bin{agent: a, next: -1, seed: i, first: -1, last: -1, rep: -1})
+	p.bins = append(p.bins, bin{agent: a, next: -1, seed: i, first: -1, last: -1, rep: i, hkey: prefixKey(p.in.Offers[i].Hostname)})
 	p.init = append(p.init, make([]int64, p.nd)...)
 	p.initPorts = append(p.initPorts, 0)
 	if prev < 0 {
@@ -622,6 +775,7 @@ func (p *planner) tidyAgent(a int32) {
 			// Every offer of this bin was dropped: nothing may come of it.
 			clear(p.init[int(b)*p.nd : int(b+1)*p.nd])
 			p.initPorts[b] = 0
+			bn.rep, bn.hkey = -1, [2]uint64{}
 			continue
 		}
 		bn.rep = ag.first
@@ -768,26 +922,13 @@ func countPorts(rs []Range) int64 {
 	return n
 }
 
-// prepare sizes and orders the classes and builds the host index if
-// anything counts tasks per host.
+// prepare sizes and orders the classes.
 func (p *planner) prepare() {
-	p.total = make([]int64, p.nd)
-	total := p.total
-	var totalPorts int64
-	for b := range p.bins {
-		for d := range p.nd {
-			total[d] = satAdd(total[d], p.init[b*p.nd+d])
-		}
-		totalPorts = satAdd(totalPorts, p.initPorts[b])
-	}
-	p.totalPorts = totalPorts
-	perHost := p.in.Strategy == Spread
 	p.order = make([]int32, len(p.classes))
 	for k := range p.classes {
 		c := &p.classes[k]
-		c.size = classSize(c, total, totalPorts)
+		c.size = classSize(c, p.total, p.totalPorts)
 		p.order[k] = int32(k)
-		perHost = perHost || c.maxPerHost > 0
 	}
 	slices.SortStableFunc(p.order, func(a, b int32) int {
 		// Largest first; equal sizes keep the order of first appearance.
@@ -800,22 +941,6 @@ func (p *planner) prepare() {
 		}
 		return 0
 	})
-	if perHost {
-		p.hostIx = newIndex(len(p.bins), p.sc.hostSlots)
-		p.sc.hostSlots = p.hostIx.slots
-		key := func(i int32) string { return p.hostNames[i] }
-		p.hostOf = make([]int32, len(p.bins))
-		for b := range p.bins {
-			h := p.hostIx.add(p.host(int32(b)), int32(len(p.hostNames)), key)
-			if h < 0 {
-				h = int32(len(p.hostNames))
-				p.hostNames = append(p.hostNames, p.host(int32(b)))
-			} else {
-				p.sharedHosts = true
-			}
-			p.hostOf[b] = h
-		}
-	}
 }
 
 // classSize is a task's largest share of what all offers together have, in

@@ -10,13 +10,20 @@ import "sync"
 // it, so callers cannot tell.
 type scratch struct {
 	agentNext, offerNext, offerBin []int32
-	slots, hostSlots               []uint64
+	agentOf, hostOf, hostRep       []int32
+	launchOf                       []int32
+	offerUsed                      []bool
+	scalars                        []scalarSrc
+	portSrc                        []portsSrc
+	left                           []Range
+	agentIx, hostIx                *index
 	agents                         []agent
 	bins                           []bin
 	init, initPorts                []int64
 	free, ports, placed            []int64
 	agentUsed                      []bool
-	cands                          []cand
+	cands, first                   []cand
+	spread                         []spreadKey
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}

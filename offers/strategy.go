@@ -12,7 +12,7 @@ type state struct {
 	free      []int64 // per bin and dimension, thousandths
 	ports     []int64 // per bin
 	placed    []int64 // tasks per bin
-	counts    map[hostGroup]int64
+	counts    hostCounts
 	left      []int64 // per class, tasks still to place
 	allocs    []alloc // in placement order
 	open      []int32 // bins in the order they got their first task
@@ -22,6 +22,47 @@ type state struct {
 }
 
 type hostGroup struct{ host, group int32 }
+
+// hostCounts counts tasks per host and group: in a flat array while hosts
+// times groups stay near the number of bins (spread over ten thousand
+// agents looks a count up for every agent it weighs), else in a map.
+type hostCounts struct {
+	groups int32
+	flat   []int64
+	sparse map[hostGroup]int64
+}
+
+func newHostCounts(hosts, groups, bins int) hostCounts {
+	c := hostCounts{groups: int32(groups)}
+	if hosts*groups <= 2*bins+1024 {
+		c.flat = make([]int64, hosts*groups)
+	} else {
+		c.sparse = map[hostGroup]int64{}
+	}
+	return c
+}
+
+func (c *hostCounts) get(h, g int32) int64 {
+	if c.flat != nil {
+		return c.flat[h*c.groups+g]
+	}
+	return c.sparse[hostGroup{h, g}]
+}
+
+// add adds n, saturating.
+func (c *hostCounts) add(h, g int32, n int64) {
+	if c.flat != nil {
+		c.flat[h*c.groups+g] = satAdd(c.flat[h*c.groups+g], n)
+		return
+	}
+	c.sparse[hostGroup{h, g}] = satAdd(c.sparse[hostGroup{h, g}], n)
+}
+
+func (c hostCounts) clone() hostCounts {
+	c.flat = slices.Clone(c.flat)
+	c.sparse = maps.Clone(c.sparse)
+	return c
+}
 
 type alloc struct {
 	class, bin int32
@@ -49,14 +90,12 @@ func (p *planner) newState() *state {
 		s.left[k] = int64(len(p.classes[k].tasks))
 	}
 	if p.hostIx != nil {
-		s.counts = map[hostGroup]int64{}
-		key := func(i int32) string { return p.hostNames[i] }
+		s.counts = newHostCounts(len(p.hostRep), len(p.groupIx), len(p.bins))
 		for _, r := range p.in.Running {
-			h := p.hostIx.get(r.Hostname, key)
+			h := p.hostIx.get(r.Hostname, p.hostKey)
 			g, ok := p.groupIx[r.Group]
 			if h >= 0 && ok {
-				hg := hostGroup{h, g}
-				s.counts[hg] = satAdd(s.counts[hg], int64(r.Count))
+				s.counts.add(h, g, int64(r.Count))
 			}
 		}
 	}
@@ -68,7 +107,7 @@ func (s *state) clone() *state {
 	c.free = slices.Clone(s.free)
 	c.ports = slices.Clone(s.ports)
 	c.placed = slices.Clone(s.placed)
-	c.counts = maps.Clone(s.counts)
+	c.counts = s.counts.clone()
 	c.left = slices.Clone(s.left)
 	c.allocs = slices.Clone(s.allocs)
 	c.open = slices.Clone(s.open)
@@ -88,7 +127,7 @@ func (p *planner) capacity(s *state, k, b int32) int64 {
 		c = min(c, s.ports[b]/cl.ports)
 	}
 	if cl.maxPerHost > 0 {
-		c = min(c, max(0, cl.maxPerHost-s.counts[hostGroup{p.hostOf[b], cl.group}]))
+		c = min(c, max(0, cl.maxPerHost-s.counts.get(p.hostOf[b], cl.group)))
 	}
 	return c
 }
@@ -109,7 +148,7 @@ func (p *planner) place(s *state, k, b int32, n int64) {
 	}
 	s.placed[b] += n
 	if p.hostOf != nil {
-		s.counts[hostGroup{p.hostOf[b], cl.group}] += n
+		s.counts.add(p.hostOf[b], cl.group, n)
 	}
 	s.left[k] -= n
 	s.total += n
@@ -168,22 +207,89 @@ func (p *planner) tiers(k int32) []int {
 // inTier reads the GPUs an agent has left, not what it offered: once a
 // plan gave its GPUs away, nothing is kept free by keeping other tasks off
 // it, and its next offer will show no GPUs either.
-func (p *planner) inTier(s *state, b int32, tier int) bool {
+// free is s.free, or p.init for a bin without tasks in s.
+func (p *planner) inTier(free []int64, b int32, tier int) bool {
 	switch tier {
 	case tierPlain:
-		return !p.hasGPU(s, b)
+		return free[int(b)*p.nd+dimGPUs] == 0
 	case tierGPU:
-		return p.hasGPU(s, b)
+		return free[int(b)*p.nd+dimGPUs] > 0
 	}
 	return true
 }
 
 func (p *planner) hasGPU(s *state, b int32) bool { return s.free[int(b)*p.nd+dimGPUs] > 0 }
 
+// cand is a bin in the running for a class: c more tasks fit, score says
+// how full it is or gets; hkey is the bin's name key, copied here so that
+// ranking thousands of bins reads nothing else.
 type cand struct {
-	b     int32
+	hkey  [2]uint64
 	c     int64
 	score float64
+	b     int32
+}
+
+// before ranks candidates: the most tasks first, then the higher score,
+// then by name.
+func (p *planner) before(x, y *cand) bool {
+	if x.c != y.c {
+		return x.c > y.c
+	}
+	if x.score != y.score {
+		return x.score > y.score
+	}
+	return p.nameBefore(x, y)
+}
+
+// nameBefore orders candidates by name, as nameCmp does.
+func (p *planner) nameBefore(x, y *cand) bool {
+	if x.hkey != y.hkey {
+		return x.hkey[0] < y.hkey[0] || (x.hkey[0] == y.hkey[0] && x.hkey[1] < y.hkey[1])
+	}
+	return p.nameCmp(x.b, y.b) < 0
+}
+
+// candHeap is a binary heap of candidates, the best (by before) on top.
+// It is heap specialised, since ranking ten thousand agents is most of
+// what opening agents costs.
+type candHeap struct {
+	p     *planner
+	items []cand
+}
+
+func (h *candHeap) init() {
+	for i := len(h.items)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+func (h *candHeap) pop() {
+	n := len(h.items) - 1
+	h.items[0] = h.items[n]
+	h.items = h.items[:n]
+	if n > 0 {
+		h.down(0)
+	}
+}
+
+func (h *candHeap) down(i int) {
+	items := h.items
+	n := len(items)
+	for {
+		best := i
+		if l := 2*i + 1; l < n && h.p.before(&items[l], &items[best]) {
+			best = l
+		}
+		if r := 2*i + 2; r < n && h.p.before(&items[r], &items[best]) {
+			best = r
+		}
+		if best == i {
+			return
+		}
+		items[i], items[best] = items[best], items[i]
+		i = best
+	}
 }
 
 // binpack places the classes largest first. Each class first tops up the
@@ -206,21 +312,22 @@ func (p *planner) binpack(s *state) {
 func (p *planner) fillOpen(s *state, k int32, tier int) {
 	var cands []cand
 	for _, b := range s.open {
-		if !p.inTier(s, b, tier) || !p.eligible(k, b) {
+		if !p.inTier(s.free, b, tier) || !p.eligible(k, b) {
 			continue
 		}
 		if c := p.capacity(s, k, b); c > 0 {
-			cands = append(cands, cand{b, c, p.fullness(s, k, b, min(c, s.left[k]))})
+			cands = append(cands, cand{hkey: p.bins[b].hkey, score: p.fullness(s, k, b, min(c, s.left[k])), b: b})
 		}
 	}
+	// Fullest first: c is left zero, so it does not rank.
 	slices.SortFunc(cands, func(x, y cand) int {
 		switch {
-		case x.score > y.score:
+		case p.before(&x, &y):
 			return -1
-		case x.score < y.score:
+		case p.before(&y, &x):
 			return 1
 		}
-		return p.nameCmp(x.b, y.b)
+		return 0
 	})
 	for _, cd := range cands {
 		if s.left[k] == 0 {
@@ -238,37 +345,32 @@ func (p *planner) fillFresh(s *state, k int32, tier int) {
 	if left0 == 0 {
 		return
 	}
-	h := heap[cand]{better: func(x, y cand) bool {
-		if x.c != y.c {
-			return x.c > y.c
-		}
-		if x.score != y.score {
-			return x.score > y.score
-		}
-		return p.nameCmp(x.b, y.b) < 0
-	}}
-	h.items = p.sc.cands[:0]
-	defer func() { p.sc.cands = h.items[:0] }()
-	// A fresh bin's capacity and score depend only on what it offers, so
-	// a run of identical agents is scored once.
+	limited := p.classes[k].maxPerHost > 0
+	cands := p.sc.cands[:0]
+	defer func() { p.sc.cands = cands[:0] }()
+	// A fresh bin's capacity and density depend only on what it offers,
+	// so a run of identical agents is scored once. Its free resources are
+	// what it offered.
 	memo := cand{b: -1}
 	for b := range int32(len(p.bins)) {
-		if s.placed[b] > 0 || !p.inTier(s, b, tier) || !p.eligible(k, b) {
+		if s.placed[b] > 0 || !p.inTier(p.init, b, tier) || !p.eligible(k, b) {
 			continue
 		}
-		if memo.b >= 0 && p.classes[k].maxPerHost == 0 && p.sameOffer(memo.b, b) {
+		if memo.b < 0 || limited || !p.sameOffer(memo.b, b) {
+			memo.b, memo.c = b, min(p.capacity(s, k, b), left0)
 			if memo.c > 0 {
-				h.items = append(h.items, cand{b, memo.c, memo.score})
+				memo.score = p.density(k, b)
 			}
-			continue
 		}
-		c := min(p.capacity(s, k, b), left0)
-		memo = cand{b, c, 0}
-		if c > 0 {
-			memo.score = p.fullness(s, k, b, c)
-			h.items = append(h.items, memo)
+		if memo.c > 0 {
+			cands = append(cands, cand{hkey: p.bins[b].hkey, c: memo.c, score: memo.score, b: b})
 		}
 	}
+	if !limited || !p.sharedHosts {
+		p.fillStatic(s, k, cands, left0)
+		return
+	}
+	h := candHeap{p: p, items: cands}
 	h.init()
 	// Keys only ever get worse (capacity shrinks when a per-host limit
 	// fills up), so a top whose key still holds is the true best.
@@ -280,22 +382,136 @@ func (p *planner) fillFresh(s *state, k int32, tier int) {
 		case c == 0:
 			h.pop()
 		case c >= left:
-			best := *top
+			best := top.b
 			if left < left0 {
 				// The keys were capped at left0; among the bins that take
 				// all that is left, the fullest afterwards wins.
 				best = p.bestFit(s, k, h.items, left)
 			}
-			p.place(s, k, best.b, left)
+			p.place(s, k, best, left)
 			return
 		case c < top.c:
-			top.c, top.score = c, p.fullness(s, k, top.b, c)
-			h.fixTop()
+			top.c = c
+			h.down(0)
 		default:
 			p.place(s, k, top.b, c)
 			h.pop()
 		}
 	}
+}
+
+// fillStatic is fillFresh when placing on one fresh bin changes no other
+// bin's capacity: no per-host limit, or one bin per host. The candidates
+// then go in a fixed order, and only as many of the first as take all
+// tasks need ordering, which costs far less than ordering all of them when
+// a few agents out of thousands are opened.
+func (p *planner) fillStatic(s *state, k int32, cands []cand, left0 int64) {
+	first := firstTaking(p.sc.first, cands, left0, func(x *cand) int64 { return x.c }, p.before)
+	defer func() { p.sc.first = first[:0] }()
+	slices.SortFunc(first, func(x, y cand) int {
+		switch {
+		case p.before(&x, &y):
+			return -1
+		case p.before(&y, &x):
+			return 1
+		}
+		return 0
+	})
+	for _, it := range first {
+		left := s.left[k]
+		if it.c < left {
+			p.place(s, k, it.b, it.c)
+			continue
+		}
+		best := it.b
+		if left < left0 {
+			// The keys were capped at left0; among the bins that take
+			// all that is left, the fullest afterwards wins.
+			best = p.bestFit(s, k, cands, left)
+		}
+		p.place(s, k, best, left)
+		return
+	}
+}
+
+// firstTaking returns the fewest first items, in the order of before,
+// whose weights add up to n or more (all of them if they add up to less),
+// in no particular order; it reuses buf, which may be items itself (it
+// writes only where items were already read). It keeps the best seen so far in
+// a heap with the worst on top, so an item that cannot be among them costs
+// one comparison: choosing a few agents out of thousands this way costs a
+// fraction of ordering them all.
+func firstTaking[T any](buf, items []T, n int64, weight func(*T) int64, before func(x, y *T) bool) []T {
+	h := buf[:0]
+	worse := func(x, y *T) bool { return before(y, x) }
+	down := func(i int) {
+		for {
+			w := i
+			if l := 2*i + 1; l < len(h) && worse(&h[l], &h[w]) {
+				w = l
+			}
+			if r := 2*i + 2; r < len(h) && worse(&h[r], &h[w]) {
+				w = r
+			}
+			if w == i {
+				return
+			}
+			h[i], h[w] = h[w], h[i]
+			i = w
+		}
+	}
+	var sum int64
+	for i := range items {
+		x := &items[i]
+		if sum >= n && !before(x, &h[0]) {
+			continue // the ones kept take n, and all come before x
+		}
+		if sum >= n && sum-weight(&h[0])+weight(x) >= n {
+			// x replaces the worst.
+			sum += weight(x) - weight(&h[0])
+			h[0] = *x
+			down(0)
+		} else {
+			sum += weight(x)
+			h = append(h, *x)
+			for j := len(h) - 1; j > 0; {
+				up := (j - 1) / 2
+				if !worse(&h[j], &h[up]) {
+					break
+				}
+				h[j], h[up] = h[up], h[j]
+				j = up
+			}
+		}
+		// Without the worst, do the others still take n?
+		for len(h) > 1 && sum-weight(&h[0]) >= n {
+			sum -= weight(&h[0])
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+			down(0)
+		}
+	}
+	return h
+}
+
+// density is how full one task of class k leaves fresh bin b: fullness
+// with n = 1. On a fresh bin fullness is n times this, so among fresh bins
+// that take n tasks each, the densest is the one they leave fullest.
+func (p *planner) density(k, b int32) float64 {
+	cl := &p.classes[k]
+	base := int(b) * p.nd
+	sum, parts := 0.0, 0
+	for _, d := range cl.score {
+		if offered := p.init[base+d]; offered > 0 {
+			sum += float64(cl.demand[d]) / float64(offered)
+			parts++
+		}
+	}
+	if cl.ports > 0 && p.initPorts[b] > 0 {
+		sum += float64(cl.ports) / float64(p.initPorts[b])
+		parts++
+	}
+	return sum / float64(parts)
 }
 
 // sameOffer says whether bins a and b offer the same usable amounts.
@@ -304,30 +520,57 @@ func (p *planner) sameOffer(a, b int32) bool {
 		slices.Equal(p.init[int(a)*p.nd:int(a+1)*p.nd], p.init[int(b)*p.nd:int(b+1)*p.nd])
 }
 
-// bestFit finds, among fresh bins, the one that n tasks of class k leave
-// fullest. Like fillFresh, it scores a run of identical agents once.
-func (p *planner) bestFit(s *state, k int32, items []cand, n int64) cand {
-	best := cand{b: -1}
-	memo, fits, sc := int32(-1), false, 0.0
-	for _, it := range items {
-		if memo < 0 || p.classes[k].maxPerHost > 0 || !p.sameOffer(memo, it.b) {
-			memo = it.b
-			if fits = p.capacity(s, k, it.b) >= n; fits {
-				sc = p.fullness(s, k, it.b, n)
+// bestFit finds, among the bins in items still fresh, the one that n tasks
+// of class k leave fullest: the densest that takes them. An item's c is at
+// least its bin's capacity (capped at a number above n), so only items
+// with c >= n can take n; a per-host limit may have lowered the true
+// capacity since.
+func (p *planner) bestFit(s *state, k int32, items []cand, n int64) int32 {
+	limited := p.classes[k].maxPerHost > 0
+	best := -1
+	for i := range items {
+		it := &items[i]
+		if it.c < n {
+			continue
+		}
+		if best >= 0 {
+			if b := &items[best]; it.score < b.score || (it.score == b.score && !p.nameBefore(it, b)) {
+				continue
 			}
 		}
-		if fits && (best.b < 0 || sc > best.score || (sc == best.score && p.nameCmp(it.b, best.b) < 0)) {
-			best = cand{it.b, n, sc}
+		if s.placed[it.b] > 0 || (limited && p.capacity(s, k, it.b) < n) {
+			continue
 		}
+		best = i
 	}
-	return best
+	return items[best].b
 }
 
 type spreadKey struct {
-	b       int32
-	onGPU   bool // a task without GPUs on a GPU agent
+	hkey    [2]uint64 // the bin's, copied for the same reason as in cand
 	count   int64
 	fullest float64
+	b       int32
+	onGPU   bool // a task without GPUs on a GPU agent
+}
+
+// spreadBefore ranks bins for spread: plain agents for tasks without GPUs,
+// then the fewest tasks of the group on the host, then the least full,
+// then by name.
+func (p *planner) spreadBefore(x, y *spreadKey) bool {
+	if x.onGPU != y.onGPU {
+		return !x.onGPU
+	}
+	if x.count != y.count {
+		return x.count < y.count
+	}
+	if x.fullest != y.fullest {
+		return x.fullest < y.fullest
+	}
+	if x.hkey != y.hkey {
+		return x.hkey[0] < y.hkey[0] || (x.hkey[0] == y.hkey[0] && x.hkey[1] < y.hkey[1])
+	}
+	return p.nameCmp(x.b, y.b) < 0
 }
 
 // spread places one task at a time on the bin with the fewest tasks of
@@ -337,29 +580,46 @@ func (p *planner) spread(s *state) {
 		cl := &p.classes[k]
 		key := func(b int32) spreadKey {
 			return spreadKey{
+				hkey:    p.bins[b].hkey,
+				count:   s.counts.get(p.hostOf[b], cl.group),
+				fullest: p.fullness(s, k, b, 1),
 				b:       b,
 				onGPU:   !cl.gpu && p.hasGPU(s, b),
-				count:   s.counts[hostGroup{p.hostOf[b], cl.group}],
-				fullest: p.fullness(s, k, b, 1),
 			}
 		}
-		h := heap[spreadKey]{better: func(x, y spreadKey) bool {
-			if x.onGPU != y.onGPU {
-				return !x.onGPU
-			}
-			if x.count != y.count {
-				return x.count < y.count
-			}
-			if x.fullest != y.fullest {
-				return x.fullest < y.fullest
-			}
-			return p.nameCmp(x.b, y.b) < 0
-		}}
+		items := p.sc.spread[:0]
+		// A bin without tasks in this plan has all it offered free, so a
+		// run of identical ones has one capacity and fullness; only the
+		// count is the host's own.
+		memo, fits := int32(-1), false
+		var m spreadKey
 		for b := range int32(len(p.bins)) {
-			if p.eligible(k, b) && p.capacity(s, k, b) > 0 {
-				h.items = append(h.items, key(b))
+			if !p.eligible(k, b) {
+				continue
+			}
+			if s.placed[b] == 0 && memo >= 0 && cl.maxPerHost == 0 && p.sameOffer(memo, b) {
+				if fits {
+					m.hkey, m.count, m.b = p.bins[b].hkey, s.counts.get(p.hostOf[b], cl.group), b
+					items = append(items, m)
+				}
+				continue
+			}
+			memo, fits = -1, p.capacity(s, k, b) > 0
+			if s.placed[b] == 0 {
+				memo = b
+			}
+			if fits {
+				m = key(b)
+				items = append(items, m)
 			}
 		}
+		if !p.sharedHosts {
+			// A task changes only its own bin's key, for the worse; so
+			// the first left bins take all tasks of the class, and only
+			// they need a place in the heap.
+			items = firstTaking(items, items, s.left[k], func(*spreadKey) int64 { return 1 }, p.spreadBefore)
+		}
+		h := heap[spreadKey]{items: items, better: func(x, y spreadKey) bool { return p.spreadBefore(&x, &y) }}
 		h.init()
 		for s.left[k] > 0 && len(h.items) > 0 {
 			top := &h.items[0]
@@ -381,6 +641,7 @@ func (p *planner) spread(s *state) {
 				h.fixTop()
 			}
 		}
+		p.sc.spread = h.items[:0]
 	}
 }
 
@@ -401,7 +662,7 @@ func (p *planner) ffd(s *state) {
 				if s.left[k] == 0 {
 					break
 				}
-				if !p.inTier(s, b, tier) || !p.eligible(k, b) {
+				if !p.inTier(s.free, b, tier) || !p.eligible(k, b) {
 					continue
 				}
 				if n := min(p.capacity(s, k, b), s.left[k]); n > 0 {
@@ -442,7 +703,7 @@ func (p *planner) fillTier(s *state, tier int, classes []int32) {
 		return
 	}
 	for _, b := range slices.Clone(s.open) {
-		if p.inTier(s, b, tier) {
+		if p.inTier(s.free, b, tier) {
 			p.fillBin(s, b, classes)
 		}
 	}
@@ -469,7 +730,7 @@ func (p *planner) fillTier(s *state, tier int, classes []int32) {
 		return p.nameCmp(x.b, y.b) < 0
 	}}
 	for b := range int32(len(p.bins)) {
-		if s.placed[b] > 0 || !p.inTier(s, b, tier) || p.bins[b].first < 0 {
+		if s.placed[b] > 0 || !p.inTier(s.free, b, tier) || p.bins[b].first < 0 {
 			continue
 		}
 		size := 0.0

@@ -30,6 +30,18 @@ const (
 // half away from zero (convertToFixed in Mesos src/common/values.cpp).
 func toMilli(v float64) int64 { return int64(math.Round(v * 1000)) }
 
+// milli is toMilli for 0 <= v <= MaxScalar, without a call: the
+// conversion truncates, which for these amounts is math.Floor, and x-t is
+// exact (t < 2^53), so rounding up from a half is math.Round's.
+func milli(v float64) int64 {
+	x := v * 1000
+	t := int64(x)
+	if x-float64(t) >= 0.5 {
+		t++
+	}
+	return t
+}
+
 // fromMilli is the float64 nearest to m/1000, which converts back to m.
 func fromMilli(m int64) float64 { return float64(m) / 1000 }
 
@@ -111,7 +123,12 @@ func rangesProblem(rs []Range) (string, string) {
 			return "a range must not begin after it ends", r.String()
 		}
 	}
-	if len(rs) < 2 {
+	// Mesos sends ranges sorted and apart; only others need sorting.
+	inOrder := true
+	for i := 1; i < len(rs) && inOrder; i++ {
+		inOrder = rs[i].Begin > rs[i-1].End
+	}
+	if inOrder {
 		return "", ""
 	}
 	sorted := slices.Clone(rs)
