@@ -88,7 +88,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 		if o.agents > 3 {
 			t.Fatalf("envOpts.agents = %d: a port block has room for 3 agents", o.agents)
 		}
-		block := 14000 + 600*int(envCount.Add(1)%30)
+		block := portBlock(t)
 		for i := range o.agents {
 			lo := block + 200*i
 			cfg.Agents = append(cfg.Agents, localmesos.AgentConfig{Processes: true,
@@ -358,4 +358,22 @@ func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// portBlock returns the first of 600 ports between 14000 and 32000 that
+// nothing on the machine listens on now. Test processes running at once
+// (go test runs packages in parallel, and people run tests side by side)
+// start their search at different blocks, by process ID; the envs of one
+// process take the blocks in turn.
+func portBlock(t testing.TB) int {
+	t.Helper()
+	const size, blocks = 600, 30
+	for range blocks {
+		block := 14000 + size*((os.Getpid()+int(envCount.Add(1)))%blocks)
+		if portsFree(block, block+size) {
+			return block
+		}
+	}
+	t.Fatalf("no block of %d free ports between 14000 and 32000", size)
+	return 0
 }
