@@ -258,9 +258,12 @@ func (d *Detector) read() (<-chan zk.Event, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !exists {
-			d.publish(nil, nil)
+		if exists {
+			// Created between the two reads: an exists watch would only
+			// fire on its deletion, so look at the children again soon.
+			return nil, nil
 		}
+		d.publish(nil, nil)
 		return ew, nil
 	}
 	if err != nil {
