@@ -301,6 +301,9 @@ func (w *world) kill() {
 
 func (w *world) stop() { w.kill() }
 
+// inject makes one fault. Recovery is timed from the moment of the fault
+// (the SIGKILL for kill and torn, so that the new scheduler's start counts),
+// except for a heartbeat pause, timed from its end.
 func (w *world) inject(kind string) {
 	w.faults[kind]++
 	w.total++
@@ -330,6 +333,8 @@ func (w *world) inject(kind string) {
 		w.lm.PauseHeartbeats(true)
 		time.Sleep(heartbeatPause)
 		w.lm.PauseHeartbeats(false)
+		// The fault is the silence: recovery counts from its end.
+		w.lastFault = time.Now()
 		if w.subscriptions() > before {
 			w.hbResubscribed++
 		}
@@ -345,7 +350,6 @@ func (w *world) inject(kind string) {
 		w.want = minScale + w.rng.IntN(maxScale-minScale+1)
 		w.scale(w.want)
 	}
-	w.lastFault = time.Now()
 }
 
 // tear damages the newest checkpoint generation, if an older good one
