@@ -335,9 +335,16 @@ func (w *world) inject(kind string) {
 		w.lm.PauseHeartbeats(false)
 		// The fault is the silence: recovery counts from its end.
 		w.lastFault = time.Now()
-		if w.subscriptions() > before {
+		// The watchdog fired at 5 s; the new SUBSCRIBE follows after the
+		// client's reconnect backoff.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if w.lm.WaitFor(ctx, func(s *localmesos.Snapshot) bool {
+			f, _ := s.Framework(w.framework)
+			return f.Subscriptions > before
+		}) == nil {
 			w.hbResubscribed++
 		}
+		cancel()
 	case "agent":
 		w.loseAgent()
 	case "tmfail":
