@@ -2,6 +2,9 @@ package launchspec
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 
 	"google.golang.org/protobuf/proto"
 
@@ -42,4 +45,29 @@ func FromCommandInfo(ci *mesospb.CommandInfo) (Spec, error) {
 		return Spec{}, fmt.Errorf("launchspec: the command has no arguments")
 	}
 	return Parse(args[1:])
+}
+
+// AddSecrets passes values (Flink keys whose values are secret) through the
+// task's environment instead of its arguments: each key, in key order, gets
+// the variable SecretEnvPrefix followed by a decimal index (counting on from
+// the secrets already in s), recorded in s.Secrets. It returns the
+// variables for the CommandInfo's environment: of type SECRET, each holding
+// a Secret of type VALUE with the value's bytes, which the agent resolves
+// into a plain variable of the task (Mesos' default secret resolver returns
+// a VALUE secret as it is).
+func (s *Spec) AddSecrets(values map[string]string) []*mesospb.Environment_Variable {
+	vars := make([]*mesospb.Environment_Variable, 0, len(values))
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		name := SecretEnvPrefix + strconv.Itoa(len(s.Secrets))
+		s.Secrets = append(s.Secrets, SecretEnv{Env: name, Key: k})
+		vars = append(vars, &mesospb.Environment_Variable{
+			Name: proto.String(name),
+			Type: mesospb.Environment_Variable_SECRET.Enum(),
+			Secret: &mesospb.Secret{
+				Type:  mesospb.Secret_VALUE.Enum(),
+				Value: &mesospb.Secret_Value{Data: []byte(values[k])},
+			},
+		})
+	}
+	return vars
 }

@@ -1,6 +1,7 @@
 package launchspec
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -23,6 +24,16 @@ type KV struct {
 	Key, Value string
 }
 
+// SecretEnv says which environment variable of the task carries the value
+// of a Flink key whose value is secret.
+type SecretEnv struct {
+	Env, Key string
+}
+
+// SecretEnvPrefix starts the name of every variable AddSecrets creates; the
+// scheduler refuses user-defined task variables with this prefix.
+const SecretEnvPrefix = "FLINK_MESOS_SECRET_"
+
 // Spec is everything the task executor needs from the scheduler.
 type Spec struct {
 	Role Role
@@ -43,6 +54,10 @@ type Spec struct {
 	// Dynamic are the -D overrides the scheduler computed (ports,
 	// addresses, resources), applied after the configuration file.
 	Dynamic []KV
+	// Secrets name the environment variables that carry the values of
+	// secret Flink keys; the task executor writes those keys into the
+	// configuration file and never onto a command line.
+	Secrets []SecretEnv
 	// Program are arguments appended to the Flink command (the job's class
 	// and arguments in application mode).
 	Program []string
@@ -60,12 +75,45 @@ func (s Spec) Validate() error {
 	if s.Host == "" {
 		return fmt.Errorf("launchspec: the host is missing")
 	}
+	dynamic := map[string]bool{}
 	for _, d := range s.Dynamic {
 		if d.Key == "" || strings.ContainsAny(d.Key, "=\n") {
 			return fmt.Errorf("launchspec: bad configuration key %q", d.Key)
 		}
+		dynamic[d.Key] = true
+	}
+	envs, keys := map[string]bool{}, map[string]bool{}
+	for _, se := range s.Secrets {
+		switch {
+		case !validEnvName(se.Env):
+			return fmt.Errorf("launchspec: --secret-env: %q is not an environment variable name (allowed: letters, digits and '_', not starting with a digit)", se.Env)
+		case se.Key == "" || strings.Contains(se.Key, "\x00"):
+			return fmt.Errorf("launchspec: --secret-env %s: the configuration key is empty or holds a NUL byte", se.Env)
+		case envs[se.Env]:
+			return fmt.Errorf("launchspec: --secret-env: variable %s is named twice", se.Env)
+		case keys[se.Key]:
+			return fmt.Errorf("launchspec: --secret-env: key %q is named twice", se.Key)
+		case dynamic[se.Key]:
+			return fmt.Errorf("launchspec: key %q is both a secret and a -D override", se.Key)
+		}
+		envs[se.Env], keys[se.Key] = true, true
 	}
 	return nil
+}
+
+// validEnvName is the portable shell variable name: what every shell and
+// exec wrapper on an agent passes through untouched.
+func validEnvName(name string) bool {
+	if name == "" || name[0] >= '0' && name[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // Args encodes the spec as task executor arguments (without argv[0]).
@@ -82,6 +130,9 @@ func (s Spec) Args() []string {
 	opt("--config-file", s.ConfigFile)
 	for _, d := range s.Dynamic {
 		args = append(args, "-D", d.Key+"="+d.Value)
+	}
+	for _, se := range s.Secrets {
+		args = append(args, "--secret-env", se.Env+"="+se.Key)
 	}
 	if len(s.Program) > 0 {
 		args = append(args, "--")
@@ -129,6 +180,12 @@ func Parse(args []string) (Spec, error) {
 				return Spec{}, fmt.Errorf("launchspec: -D %q is not key=value", v)
 			}
 			s.Dynamic = append(s.Dynamic, KV{Key: k, Value: val})
+		case "--secret-env":
+			name, key, ok := strings.Cut(v, "=")
+			if !ok {
+				return Spec{}, fmt.Errorf("launchspec: --secret-env %q is not VARIABLE=key", v)
+			}
+			s.Secrets = append(s.Secrets, SecretEnv{Env: name, Key: key})
 		default:
 			return Spec{}, fmt.Errorf("launchspec: unknown argument %q; this task executor reads launchspec version %d, written by the scheduler of the same release", a, Version)
 		}
@@ -144,4 +201,43 @@ func Parse(args []string) (Spec, error) {
 		return Spec{}, err
 	}
 	return s, nil
+}
+
+// ErrSecretMissing is a variable the spec names for a secret that the
+// task's environment does not hold.
+var ErrSecretMissing = errors.New("launchspec: a secret's environment variable is not set")
+
+// ResolveSecrets reads the values of s.Secrets from environ ("NAME=value"
+// entries, as os.Environ returns them; the last of repeated names wins) in
+// the order of s.Secrets, and returns environ without those variables, for
+// the processes that must not see them. A named variable that is missing is
+// an error wrapping ErrSecretMissing that names the variable and the key,
+// never a value.
+func (s Spec) ResolveSecrets(environ []string) ([]KV, []string, error) {
+	if len(s.Secrets) == 0 {
+		return nil, environ, nil
+	}
+	named := make(map[string]bool, len(s.Secrets))
+	for _, se := range s.Secrets {
+		named[se.Env] = true
+	}
+	found := map[string]string{}
+	rest := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		name, value, _ := strings.Cut(kv, "=")
+		if named[name] {
+			found[name] = value
+			continue
+		}
+		rest = append(rest, kv)
+	}
+	values := make([]KV, 0, len(s.Secrets))
+	for _, se := range s.Secrets {
+		v, ok := found[se.Env]
+		if !ok {
+			return nil, nil, fmt.Errorf("%w: %s (the value of %q); the agent must resolve the task's SECRET environment variables", ErrSecretMissing, se.Env, se.Key)
+		}
+		values = append(values, KV{Key: se.Key, Value: v})
+	}
+	return values, rest, nil
 }
