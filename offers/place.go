@@ -136,25 +136,23 @@ type constraint struct {
 }
 
 type agent struct {
-	seed     int32 // its first offer in the input: the agent ID is this offer's
-	first    int32 // offers, linked by agentNext; after tidyAgent the one with the smallest ID
+	first    int32 // offers, linked by agentNext up to last; after tidyAgent the one with the smallest ID
 	last     int32
-	n        int32
 	portsRes int32 // ports resources among its offers
 	bin      int32 // its first bin; the others follow bin.next
 	untidy   bool  // several offers, several ports resources or a bad offer: tidyAgent has work
 }
 
 // bin is one agent and allocation role: what a LAUNCH may combine. Names
-// are read from offers (seed for agent ID and role, rep for the hostname)
-// rather than copied, to keep the bins small.
+// are read from offers (seed for agent ID and role, the agent's first for
+// the hostname and attributes) rather than copied, to keep the bins small:
+// there is one per offer, nearly, and writing them is much of what reading
+// ten thousand offers costs.
 type bin struct {
 	agent int32
-	next  int32 // the agent's next bin
-	seed  int32 // the offer that made it
-	first int32 // offers, linked by offerNext; -1 if none is left
-	last  int32
-	rep   int32     // the agent's offer with the smallest ID: hostname and attributes come from it
+	next  int32     // the agent's next bin
+	seed  int32     // the offer that made it
+	first int32     // offers, linked by offerNext; -1 if none is left
 	hkey  [2]uint64 // prefixKey(hostname)
 }
 
@@ -166,10 +164,19 @@ func (p *planner) hostKey(h int32) string { return p.host(p.hostRep[h]) }
 
 // host is the bin's hostname; "" for a bin whose offers were all dropped.
 func (p *planner) host(b int32) string {
-	if r := p.bins[b].rep; r >= 0 {
+	if r := p.rep(b); r >= 0 {
 		return p.in.Offers[r].Hostname
 	}
 	return ""
+}
+
+// rep is the offer that speaks for the bin's agent (hostname, attributes):
+// the one with the smallest ID; -1 for a bin whose offers were all dropped.
+func (p *planner) rep(b int32) int32 {
+	if bn := &p.bins[b]; bn.first >= 0 {
+		return p.agents[bn.agent].first
+	}
+	return -1
 }
 
 type taskIssue struct {
@@ -406,10 +413,11 @@ func (p *planner) readOffers() {
 	// listed for tidyAgent.
 	agentIx := newIndex(n, sc.agentIx)
 	sc.agentIx = agentIx
-	agentKey := func(i int32) string { return offers[p.agents[i].seed].AgentID }
+	agentKey := func(i int32) string { return offers[p.agents[i].first].AgentID }
 	sums := make([]int64, p.nd)
 	for i := range offers {
-		p.agentNext[i], p.offerNext[i], p.offerBin[i] = -1, -1, -1
+		// agentNext and offerNext are written when an offer is linked.
+		p.offerBin[i] = -1
 		o := &offers[i]
 		usable := o.Role == "" || slices.Contains(p.roles, o.Role)
 		clear(sums)
@@ -425,12 +433,11 @@ func (p *planner) readOffers() {
 		a := agentIx.add(o.AgentID, int32(len(p.agents)), agentKey)
 		if a < 0 {
 			a = int32(len(p.agents))
-			p.agents = append(p.agents, agent{seed: int32(i), first: int32(i), last: int32(i), n: 1, bin: -1})
+			p.agents = append(p.agents, agent{first: int32(i), last: int32(i), bin: -1})
 		} else {
 			ag := &p.agents[a]
 			p.agentNext[ag.last] = int32(i)
 			ag.last = int32(i)
-			ag.n++
 			messy(a)
 		}
 		if e != nil {
@@ -457,19 +464,7 @@ func (p *planner) readOffers() {
 		if !usable {
 			continue
 		}
-		b := p.binFor(a, int32(i))
-		if bn := &p.bins[b]; bn.first < 0 {
-			bn.first = int32(i)
-		} else {
-			p.offerNext[bn.last] = int32(i)
-		}
-		p.bins[b].last = int32(i)
-		p.offerBin[i] = b
-		row := p.init[int(b)*p.nd : int(b+1)*p.nd]
-		for d, v := range sums {
-			row[d] = satAdd(row[d], v)
-		}
-		p.initPorts[b] = satAdd(p.initPorts[b], ports)
+		p.offerBin[i] = p.fileInBin(a, int32(i), sums, ports)
 	}
 	for _, a := range untidy {
 		p.tidyAgent(a)
@@ -498,9 +493,7 @@ func (p *planner) finishBins() {
 			p.liveBins++
 			row := p.init[b*p.nd : (b+1)*p.nd]
 			p.anyGPU = p.anyGPU || row[dimGPUs] > 0
-			for d, v := range row {
-				p.total[d] = satAdd(p.total[d], v)
-			}
+			addInto(p.total, row)
 			p.totalPorts = satAdd(p.totalPorts, p.initPorts[b])
 		}
 		if perHost {
@@ -659,13 +652,19 @@ func (p *planner) sum(o *Offer, usable bool, sums []int64) (ports int64, portsRe
 	return ports, portsRes
 }
 
-// binFor returns the bin of agent a for the allocation role of offer i,
-// making it if needed.
-func (p *planner) binFor(a, i int32) int32 {
+// fileInBin files offer i, which offers sums and ports, in the bin of
+// agent a for its allocation role, making the bin if needed.
+func (p *planner) fileInBin(a, i int32, sums []int64, ports int64) int32 {
 	role := p.in.Offers[i].Role
 	prev := int32(-1)
 	for b := p.agents[a].bin; b >= 0; b = p.bins[b].next {
 		if p.role(b) == role {
+			// Order does not matter yet: a bin gets a second offer only
+			// if its agent has two, and tidyAgent puts them in ID order.
+			bn := &p.bins[b]
+			p.offerNext[i], bn.first = bn.first, i
+			addInto(p.init[int(b)*p.nd:int(b+1)*p.nd], sums)
+			p.initPorts[b] = satAdd(p.initPorts[b], ports)
 			return b
 		}
 		prev = b
@@ -673,9 +672,10 @@ func (p *planner) binFor(a, i int32) int32 {
 	// Until tidyAgent says otherwise, the offer that makes a bin speaks
 	// for the agent: an agent with one offer needs no tidying.
 	b := int32(len(p.bins))
-	p.bins = append(p.bins, bin{agent: a, next: -1, seed: i, first: -1, last: -1, rep: i, hkey: prefixKey(p.in.Offers[i].Hostname)})
-	p.init = append(p.init, make([]int64, p.nd)...)
-	p.initPorts = append(p.initPorts, 0)
+	p.bins = append(p.bins, bin{agent: a, next: -1, seed: i, first: i, hkey: prefixKey(p.in.Offers[i].Hostname)})
+	p.offerNext[i] = -1
+	p.init = append(p.init, sums...)
+	p.initPorts = append(p.initPorts, ports)
 	if prev < 0 {
 		p.agents[a].bin = b
 	} else {
@@ -706,15 +706,18 @@ func (p *planner) takeBack(b int32, o *Offer) {
 func (p *planner) tidyAgent(a int32) {
 	offers := p.in.Offers
 	ag := &p.agents[a]
-	if ag.n == 1 && p.isBad(ag.first) {
+	if ag.first == ag.last && p.isBad(ag.first) {
 		p.addBad(int(ag.first), p.offerErr[ag.first])
 		ag.first = -1
 		return
 	}
-	if ag.n > 1 || ag.portsRes > 1 {
+	if ag.first != ag.last || ag.portsRes > 1 {
 		var list []int32
-		for i := ag.first; i >= 0; i = p.agentNext[i] {
+		for i := ag.first; ; i = p.agentNext[i] {
 			list = append(list, i)
+			if i == ag.last {
+				break
+			}
 		}
 		slices.SortStableFunc(list, func(x, y int32) int { return strings.Compare(offers[x].ID, offers[y].ID) })
 		var keep []int32
@@ -747,22 +750,16 @@ func (p *planner) tidyAgent(a int32) {
 		if ag.portsRes > 1 {
 			keep = p.dropPortClashes(keep)
 		}
-		// Relink every bin of the agent in ID order.
+		// Relink every bin of the agent in ID order: prepending in
+		// reverse.
 		for b := ag.bin; b >= 0; b = p.bins[b].next {
-			p.bins[b].first, p.bins[b].last = -1, -1
+			p.bins[b].first = -1
 		}
-		for _, i := range keep {
-			b := p.offerBin[i]
-			if b < 0 {
-				continue
+		for j := len(keep) - 1; j >= 0; j-- {
+			i := keep[j]
+			if b := p.offerBin[i]; b >= 0 {
+				p.offerNext[i], p.bins[b].first = p.bins[b].first, i
 			}
-			p.offerNext[i] = -1
-			if bn := &p.bins[b]; bn.first < 0 {
-				bn.first = i
-			} else {
-				p.offerNext[bn.last] = i
-			}
-			p.bins[b].last = i
 		}
 		ag.first = -1
 		if len(keep) > 0 {
@@ -775,10 +772,9 @@ func (p *planner) tidyAgent(a int32) {
 			// Every offer of this bin was dropped: nothing may come of it.
 			clear(p.init[int(b)*p.nd : int(b+1)*p.nd])
 			p.initPorts[b] = 0
-			bn.rep, bn.hkey = -1, [2]uint64{}
+			bn.hkey = [2]uint64{}
 			continue
 		}
-		bn.rep = ag.first
 		bn.hkey = prefixKey(offers[ag.first].Hostname)
 	}
 }
@@ -903,6 +899,19 @@ func (p *planner) dimOf(name string) int {
 	return -1
 }
 
+// addInto adds src to dst, saturating, with the usual four dimensions
+// unrolled: it runs once or twice for every offer.
+func addInto(dst, src []int64) {
+	if len(dst) == baseDims && len(src) == baseDims {
+		dst[0], dst[1] = satAdd(dst[0], src[0]), satAdd(dst[1], src[1])
+		dst[2], dst[3] = satAdd(dst[2], src[2]), satAdd(dst[3], src[3])
+		return
+	}
+	for d, v := range src {
+		dst[d] = satAdd(dst[d], v)
+	}
+}
+
 func satAdd(a, b int64) int64 {
 	if a > math.MaxInt64-b {
 		return math.MaxInt64
@@ -1014,7 +1023,7 @@ func (p *planner) satisfies(b int32, c constraint) bool {
 	if c.Attribute == "HOSTNAME" {
 		return p.host(b) == c.Value
 	}
-	for _, a := range p.in.Offers[bn.rep].Attributes {
+	for _, a := range p.in.Offers[p.rep(b)].Attributes {
 		if a.Name != c.Attribute {
 			continue
 		}

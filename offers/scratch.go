@@ -22,7 +22,8 @@ type scratch struct {
 	init, initPorts                []int64
 	free, ports, placed            []int64
 	agentUsed                      []bool
-	cands, first                   []cand
+	cands                          []cand
+	ranked, first                  []ranked
 	spread                         []spreadKey
 }
 

@@ -346,12 +346,13 @@ func (p *planner) fillFresh(s *state, k int32, tier int) {
 		return
 	}
 	limited := p.classes[k].maxPerHost > 0
-	cands := p.sc.cands[:0]
-	defer func() { p.sc.cands = cands[:0] }()
+	items := p.sc.ranked[:0]
+	defer func() { p.sc.ranked = items[:0] }()
 	// A fresh bin's capacity and density depend only on what it offers,
 	// so a run of identical agents is scored once. Its free resources are
 	// what it offered.
 	memo := cand{b: -1}
+	uniform := true // all items have one capacity and density
 	for b := range int32(len(p.bins)) {
 		if s.placed[b] > 0 || !p.inTier(p.init, b, tier) || !p.eligible(k, b) {
 			continue
@@ -363,14 +364,21 @@ func (p *planner) fillFresh(s *state, k int32, tier int) {
 			}
 		}
 		if memo.c > 0 {
-			cands = append(cands, cand{hkey: p.bins[b].hkey, c: memo.c, score: memo.score, b: b})
+			memo.b, memo.hkey = b, p.bins[b].hkey
+			items = append(items, rankBinpack(&memo))
+			uniform = uniform && items[0].key[0] == items[len(items)-1].key[0] && items[0].key[1] == items[len(items)-1].key[1]
 		}
 	}
 	if !limited || !p.sharedHosts {
-		p.fillStatic(s, k, cands, left0)
+		p.fillStatic(s, k, items, left0, uniform)
 		return
 	}
-	h := candHeap{p: p, items: cands}
+	h := candHeap{p: p, items: p.sc.cands[:0]}
+	defer func() { p.sc.cands = h.items[:0] }()
+	for i := range items {
+		it := &items[i]
+		h.items = append(h.items, cand{hkey: [2]uint64{it.key[2], it.key[3]}, c: it.weight, score: math.Float64frombits(^it.key[1]), b: it.b})
+	}
 	h.init()
 	// Keys only ever get worse (capacity shrinks when a per-host limit
 	// fills up), so a top whose key still holds is the true best.
@@ -386,7 +394,7 @@ func (p *planner) fillFresh(s *state, k int32, tier int) {
 			if left < left0 {
 				// The keys were capped at left0; among the bins that take
 				// all that is left, the fullest afterwards wins.
-				best = p.bestFit(s, k, h.items, left)
+				best = p.bestFit(s, k, items, left)
 			}
 			p.place(s, k, best, left)
 			return
@@ -403,95 +411,30 @@ func (p *planner) fillFresh(s *state, k int32, tier int) {
 // fillStatic is fillFresh when placing on one fresh bin changes no other
 // bin's capacity: no per-host limit, or one bin per host. The candidates
 // then go in a fixed order, and only as many of the first as take all
-// tasks need ordering, which costs far less than ordering all of them when
-// a few agents out of thousands are opened.
-func (p *planner) fillStatic(s *state, k int32, cands []cand, left0 int64) {
-	first := firstTaking(p.sc.first, cands, left0, func(x *cand) int64 { return x.c }, p.before)
+// tasks need finding and ordering, which costs far less than ordering all
+// of them when a few agents out of thousands are opened.
+//
+// If all items are alike but for their names, the best fit for the last
+// agent is simply the next by name, which the order already gives.
+func (p *planner) fillStatic(s *state, k int32, items []ranked, left0 int64, uniform bool) {
+	// firstRanked reorders items, which bestFit does not mind.
+	first := p.firstRanked(items, left0, p.sc.first[:0])
 	defer func() { p.sc.first = first[:0] }()
-	slices.SortFunc(first, func(x, y cand) int {
-		switch {
-		case p.before(&x, &y):
-			return -1
-		case p.before(&y, &x):
-			return 1
-		}
-		return 0
-	})
 	for _, it := range first {
 		left := s.left[k]
-		if it.c < left {
-			p.place(s, k, it.b, it.c)
+		if it.weight < left {
+			p.place(s, k, it.b, it.weight)
 			continue
 		}
 		best := it.b
-		if left < left0 {
+		if left < left0 && !uniform {
 			// The keys were capped at left0; among the bins that take
 			// all that is left, the fullest afterwards wins.
-			best = p.bestFit(s, k, cands, left)
+			best = p.bestFit(s, k, items, left)
 		}
 		p.place(s, k, best, left)
 		return
 	}
-}
-
-// firstTaking returns the fewest first items, in the order of before,
-// whose weights add up to n or more (all of them if they add up to less),
-// in no particular order; it reuses buf, which may be items itself (it
-// writes only where items were already read). It keeps the best seen so far in
-// a heap with the worst on top, so an item that cannot be among them costs
-// one comparison: choosing a few agents out of thousands this way costs a
-// fraction of ordering them all.
-func firstTaking[T any](buf, items []T, n int64, weight func(*T) int64, before func(x, y *T) bool) []T {
-	h := buf[:0]
-	worse := func(x, y *T) bool { return before(y, x) }
-	down := func(i int) {
-		for {
-			w := i
-			if l := 2*i + 1; l < len(h) && worse(&h[l], &h[w]) {
-				w = l
-			}
-			if r := 2*i + 2; r < len(h) && worse(&h[r], &h[w]) {
-				w = r
-			}
-			if w == i {
-				return
-			}
-			h[i], h[w] = h[w], h[i]
-			i = w
-		}
-	}
-	var sum int64
-	for i := range items {
-		x := &items[i]
-		if sum >= n && !before(x, &h[0]) {
-			continue // the ones kept take n, and all come before x
-		}
-		if sum >= n && sum-weight(&h[0])+weight(x) >= n {
-			// x replaces the worst.
-			sum += weight(x) - weight(&h[0])
-			h[0] = *x
-			down(0)
-		} else {
-			sum += weight(x)
-			h = append(h, *x)
-			for j := len(h) - 1; j > 0; {
-				up := (j - 1) / 2
-				if !worse(&h[j], &h[up]) {
-					break
-				}
-				h[j], h[up] = h[up], h[j]
-				j = up
-			}
-		}
-		// Without the worst, do the others still take n?
-		for len(h) > 1 && sum-weight(&h[0]) >= n {
-			sum -= weight(&h[0])
-			h[0] = h[len(h)-1]
-			h = h[:len(h)-1]
-			down(0)
-		}
-	}
-	return h
 }
 
 // density is how full one task of class k leaves fresh bin b: fullness
@@ -521,20 +464,22 @@ func (p *planner) sameOffer(a, b int32) bool {
 }
 
 // bestFit finds, among the bins in items still fresh, the one that n tasks
-// of class k leave fullest: the densest that takes them. An item's c is at
-// least its bin's capacity (capped at a number above n), so only items
-// with c >= n can take n; a per-host limit may have lowered the true
-// capacity since.
-func (p *planner) bestFit(s *state, k int32, items []cand, n int64) int32 {
+// of class k leave fullest: the densest that takes them. An item's weight
+// is at least its bin's capacity (capped at a number above n), so only
+// items weighing n or more can take n; a per-host limit may have lowered
+// the true capacity since.
+func (p *planner) bestFit(s *state, k int32, items []ranked, n int64) int32 {
 	limited := p.classes[k].maxPerHost > 0
 	best := -1
 	for i := range items {
 		it := &items[i]
-		if it.c < n {
+		if it.weight < n {
 			continue
 		}
 		if best >= 0 {
-			if b := &items[best]; it.score < b.score || (it.score == b.score && !p.nameBefore(it, b)) {
+			// Denser is a lower key[1]; then by name.
+			b := &items[best]
+			if it.key[1] > b.key[1] || (it.key[1] == b.key[1] && !p.rankedByName(it, b)) {
 				continue
 			}
 		}
@@ -544,6 +489,17 @@ func (p *planner) bestFit(s *state, k int32, items []cand, n int64) int32 {
 		best = i
 	}
 	return items[best].b
+}
+
+// rankedByName orders items by name, as nameCmp does.
+func (p *planner) rankedByName(x, y *ranked) bool {
+	if x.key[2] != y.key[2] {
+		return x.key[2] < y.key[2]
+	}
+	if x.key[3] != y.key[3] {
+		return x.key[3] < y.key[3]
+	}
+	return p.nameCmp(x.b, y.b) < 0
 }
 
 type spreadKey struct {
@@ -617,7 +573,16 @@ func (p *planner) spread(s *state) {
 			// A task changes only its own bin's key, for the worse; so
 			// the first left bins take all tasks of the class, and only
 			// they need a place in the heap.
-			items = firstTaking(items, items, s.left[k], func(*spreadKey) int64 { return 1 }, p.spreadBefore)
+			rs := p.sc.ranked[:0]
+			for i := range items {
+				rs = append(rs, rankSpread(&items[i]))
+			}
+			first := p.firstRanked(rs, s.left[k], p.sc.first[:0])
+			items = items[:0]
+			for _, it := range first {
+				items = append(items, key(it.b))
+			}
+			p.sc.ranked, p.sc.first = rs[:0], first[:0]
 		}
 		h := heap[spreadKey]{items: items, better: func(x, y spreadKey) bool { return p.spreadBefore(&x, &y) }}
 		h.init()
