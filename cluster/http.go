@@ -30,8 +30,12 @@ type artifact struct {
 }
 
 func buildArtifacts(cfg Config) (map[string]artifact, error) {
+	plain, _, err := splitSecrets(cfg)
+	if err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
-	if err := flinkconf.WriteConfigYAML(&buf, cfg.Flink); err != nil {
+	if err := flinkconf.WriteConfigYAML(&buf, plain); err != nil {
 		return nil, fmt.Errorf("cluster: the configuration for the tasks: %w", err)
 	}
 	arts := map[string]artifact{artifactConfig: {data: buf.Bytes()}}

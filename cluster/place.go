@@ -330,10 +330,23 @@ func (m *Manager) taskInfo(w *worker, res []*mesospb.Resource) *mesospb.TaskInfo
 		// Like Flink: the user's URIs keep the protobuf defaults (extract).
 		uris = append(uris, &mesospb.CommandInfo_URI{Value: proto.String(u)})
 	}
+	mesosSecrets := o.Container.Type != flinkconf.ContainerDocker
 	var vars []*mesospb.Environment_Variable
 	for _, k := range sortedKeys(env) {
-		vars = append(vars, &mesospb.Environment_Variable{Name: proto.String(k), Value: proto.String(env[k])})
+		v := &mesospb.Environment_Variable{Name: proto.String(k), Value: proto.String(env[k])}
+		// A variable named like a credential (AWS_SECRET_ACCESS_KEY) is
+		// marked secret too, where the containerizer resolves secrets. Its
+		// key (containerized.*.env.NAME) is sensitive as well, so
+		// splitSecrets has refused a NUL byte in it.
+		if mesosSecrets && flinkconf.IsSensitive(k) {
+			v = &mesospb.Environment_Variable{Name: proto.String(k), Type: mesospb.Environment_Variable_SECRET.Enum(),
+				Secret: &mesospb.Secret{Type: mesospb.Secret_VALUE.Enum(), Value: &mesospb.Secret_Value{Data: []byte(env[k])}}}
+		}
+		vars = append(vars, v)
 	}
+	// New checked the configuration with splitSecrets already.
+	_, secrets, _ := splitSecrets(m.cfg)
+	vars = append(vars, spec.AddSecrets(secrets, mesosSecrets)...)
 	user := o.TaskManager.User
 
 	labels := []*mesospb.Label{
@@ -356,6 +369,37 @@ func (m *Manager) taskInfo(w *worker, res []*mesospb.Resource) *mesospb.TaskInfo
 		KillPolicy: &mesospb.KillPolicy{GracePeriod: &mesospb.DurationInfo{
 			Nanoseconds: proto.Int64(o.TaskManager.KillGracePeriod.Nanoseconds())}},
 	}
+}
+
+// splitSecrets divides the Flink configuration the tasks get into what the
+// served configuration file may hold and the keys whose values are secret
+// (flinkconf.IsSensitive): those reach a task only through SECRET variables
+// of its environment (package launchspec), never the served file, which any
+// agent can fetch without credentials, nor the task's arguments. Values
+// Mesos cannot carry there, and task variables that would collide with the
+// ones launchspec names, are an error naming the key, never the value.
+func splitSecrets(cfg Config) (plain, secret map[string]string, err error) {
+	plain = make(map[string]string, len(cfg.Flink))
+	secret = map[string]string{}
+	for k, v := range cfg.Flink {
+		if !flinkconf.IsSensitive(k) {
+			plain[k] = v
+			continue
+		}
+		if strings.ContainsRune(v, 0) {
+			// src/common/validation.cpp validateEnvironment refuses it.
+			return nil, nil, fmt.Errorf("cluster: the value of %s holds a NUL byte, which a secret in a Mesos task's environment cannot carry", k)
+		}
+		secret[k] = v
+	}
+	for _, env := range []map[string]string{cfg.Options.JobManager.Env, cfg.Options.TaskManager.Env} {
+		for name := range env {
+			if strings.HasPrefix(name, launchspec.SecretEnvPrefix) {
+				return nil, nil, fmt.Errorf("cluster: the task environment variable %s is reserved: names starting with %s carry the values of secret Flink keys", name, launchspec.SecretEnvPrefix)
+			}
+		}
+	}
+	return plain, secret, nil
 }
 
 // jobProgram is the application-mode arguments of standalone-job.sh.

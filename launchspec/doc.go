@@ -30,7 +30,10 @@
 //     of type SECRET (mesos.v1.Environment.Variable.Type 2) whose secret is
 //     of type VALUE (mesos.v1.Secret.Type 2) with the value's bytes as
 //     secret.value.data. The agent resolves it, so inside the task VARIABLE
-//     holds exactly those bytes (Mesos refuses NUL bytes in it).
+//     holds exactly those bytes (Mesos refuses NUL bytes in it). Tasks in a
+//     Docker container (ContainerInfo.type DOCKER) get a plain variable of
+//     type VALUE with the value instead, because the Docker containerizer
+//     does not resolve secrets.
 //
 // Spec.AddSecrets names the variables FLINK_MESOS_SECRET_0,
 // FLINK_MESOS_SECRET_1, ... in the order of the keys' bytes; a reader must

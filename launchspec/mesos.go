@@ -51,23 +51,32 @@ func FromCommandInfo(ci *mesospb.CommandInfo) (Spec, error) {
 // task's environment instead of its arguments: each key, in key order, gets
 // the variable SecretEnvPrefix followed by a decimal index (counting on from
 // the secrets already in s), recorded in s.Secrets. It returns the
-// variables for the CommandInfo's environment: of type SECRET, each holding
-// a Secret of type VALUE with the value's bytes, which the agent resolves
-// into a plain variable of the task (Mesos' default secret resolver returns
-// a VALUE secret as it is).
-func (s *Spec) AddSecrets(values map[string]string) []*mesospb.Environment_Variable {
+// variables for the CommandInfo's environment.
+//
+// With mesosSecrets each variable is of type SECRET and holds a Secret of
+// type VALUE with the value's bytes, which the Mesos containerizer resolves
+// into a plain variable of the task (its default secret resolver returns a
+// VALUE secret as it is: src/secret/resolver.cpp). Without, each is a plain
+// VALUE variable: the Docker containerizer copies only a variable's value
+// field into `docker run -e` (src/docker/docker.cpp), so a SECRET variable
+// would reach the task empty.
+func (s *Spec) AddSecrets(values map[string]string, mesosSecrets bool) []*mesospb.Environment_Variable {
 	vars := make([]*mesospb.Environment_Variable, 0, len(values))
 	for _, k := range slices.Sorted(maps.Keys(values)) {
 		name := SecretEnvPrefix + strconv.Itoa(len(s.Secrets))
 		s.Secrets = append(s.Secrets, SecretEnv{Env: name, Key: k})
-		vars = append(vars, &mesospb.Environment_Variable{
-			Name: proto.String(name),
-			Type: mesospb.Environment_Variable_SECRET.Enum(),
-			Secret: &mesospb.Secret{
-				Type:  mesospb.Secret_VALUE.Enum(),
-				Value: &mesospb.Secret_Value{Data: []byte(values[k])},
-			},
-		})
+		v := &mesospb.Environment_Variable{Name: proto.String(name), Value: proto.String(values[k])}
+		if mesosSecrets {
+			v = &mesospb.Environment_Variable{
+				Name: proto.String(name),
+				Type: mesospb.Environment_Variable_SECRET.Enum(),
+				Secret: &mesospb.Secret{
+					Type:  mesospb.Secret_VALUE.Enum(),
+					Value: &mesospb.Secret_Value{Data: []byte(values[k])},
+				},
+			}
+		}
+		vars = append(vars, v)
 	}
 	return vars
 }

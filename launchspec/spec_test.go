@@ -110,7 +110,7 @@ func FuzzParse(f *testing.F) {
 func TestSecretsThroughTheEnvironment(t *testing.T) {
 	const value = "p@ss word=with#hash"
 	spec := launchspec.Spec{Role: launchspec.TaskManager, Host: "h"}
-	vars := spec.AddSecrets(map[string]string{"security.ssl.keystore-password": "ks-Value-1", "s3.secret-key": value})
+	vars := spec.AddSecrets(map[string]string{"security.ssl.keystore-password": "ks-Value-1", "s3.secret-key": value}, true)
 	ci := spec.CommandInfo("./x", nil, vars, "")
 	for _, a := range ci.GetArguments() {
 		if strings.Contains(a, value) || strings.Contains(a, "ks-Value-1") {
@@ -194,9 +194,9 @@ func TestResolveSecrets(t *testing.T) {
 // validateEnvironment, so none are sent), the task reads back exactly what
 // the scheduler sent.
 func FuzzSecrets(f *testing.F) {
-	f.Add("s3.secret-key", "v", "a=b", "")
-	f.Add("x.password", "=", "y.token", "a\nb")
-	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
+	f.Add("s3.secret-key", "v", "a=b", "", true)
+	f.Add("x.password", "=", "y.token", "a\nb", false)
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string, mesosSecrets bool) {
 		values := map[string]string{k1: v1, k2: v2}
 		for k, v := range values {
 			if k == "" || strings.ContainsRune(k, 0) || strings.ContainsRune(v, 0) {
@@ -204,14 +204,18 @@ func FuzzSecrets(f *testing.F) {
 			}
 		}
 		spec := launchspec.Spec{Role: launchspec.TaskManager, Host: "h"}
-		vars := spec.AddSecrets(values)
+		vars := spec.AddSecrets(values, mesosSecrets)
 		back, err := launchspec.FromCommandInfo(spec.CommandInfo("./x", nil, vars, ""))
 		if err != nil {
 			t.Fatalf("FromCommandInfo: %v", err)
 		}
 		var environ []string
 		for _, v := range vars {
-			environ = append(environ, v.GetName()+"="+string(v.GetSecret().GetValue().GetData()))
+			value := v.GetValue()
+			if v.GetType() == mesospb.Environment_Variable_SECRET {
+				value = string(v.GetSecret().GetValue().GetData())
+			}
+			environ = append(environ, v.GetName()+"="+value)
 		}
 		kvs, rest, err := back.ResolveSecrets(environ)
 		if err != nil || len(rest) != 0 {
@@ -225,4 +229,24 @@ func FuzzSecrets(f *testing.F) {
 			t.Fatalf("got %q, want %q", got, values)
 		}
 	})
+}
+
+// For the Docker containerizer, which never resolves a SECRET variable
+// (src/docker/docker.cpp copies the value field), the values travel as
+// plain variables, still never as arguments.
+func TestSecretsAsPlainVariables(t *testing.T) {
+	spec := launchspec.Spec{Role: launchspec.TaskManager, Host: "h"}
+	vars := spec.AddSecrets(map[string]string{"b.token": "2", "a.password": "1"}, false)
+	want := map[string]string{"FLINK_MESOS_SECRET_0": "1", "FLINK_MESOS_SECRET_1": "2"}
+	if len(vars) != len(want) {
+		t.Fatalf("got %d variables, want %d", len(vars), len(want))
+	}
+	for _, v := range vars {
+		if v.GetType() != mesospb.Environment_Variable_VALUE || v.Secret != nil || v.Value == nil || want[v.GetName()] != v.GetValue() {
+			t.Errorf("got %v, want a VALUE variable %s=%q", v, v.GetName(), want[v.GetName()])
+		}
+	}
+	if spec.Secrets[1] != (launchspec.SecretEnv{Env: "FLINK_MESOS_SECRET_1", Key: "b.token"}) {
+		t.Errorf("Secrets = %+v", spec.Secrets)
+	}
 }
