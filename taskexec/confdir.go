@@ -3,6 +3,7 @@ package taskexec
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,8 +15,11 @@ import (
 
 // writeConfDir builds FLINK_CONF_DIR: the distribution's conf files except
 // its configuration, plus served written in the format the distribution
-// reads. Values the legacy format cannot carry come back as -D overrides.
-func writeConfDir(confDir, distConf string, served map[string]string) ([]launchspec.KV, error) {
+// reads. Values the legacy format cannot carry come back as -D overrides,
+// except those of secret keys, which are an error: a secret never goes on
+// a command line. With a secret in it the file is readable by the task's
+// user only.
+func writeConfDir(confDir, distConf string, served map[string]string, secret map[string]bool) ([]launchspec.KV, error) {
 	if err := os.RemoveAll(confDir); err != nil {
 		return nil, err
 	}
@@ -46,19 +50,27 @@ func writeConfDir(confDir, distConf string, served map[string]string) ([]launchs
 			return nil, err
 		}
 	}
+	perm := os.FileMode(0o644)
+	if len(secret) > 0 {
+		perm = 0o600
+	}
 	if standard {
-		return nil, writeFile(filepath.Join(confDir, "config.yaml"), func(w io.Writer) error { return flinkconf.WriteConfigYAML(w, served) })
+		return nil, writeFile(filepath.Join(confDir, "config.yaml"), perm, func(w io.Writer) error { return flinkconf.WriteConfigYAML(w, served) })
 	}
 	var extra []launchspec.KV
 	legacy := map[string]string{}
 	for _, k := range sortedKeys(served) {
-		if v := served[k]; legacyCanHold(k, v) {
+		v := served[k]
+		switch {
+		case legacyCanHold(k, v):
 			legacy[k] = v
-		} else {
+		case secret[k]:
+			return nil, fmt.Errorf("the value of %s cannot be written to flink-conf.yaml (it is empty, holds '#' or a line break, or starts or ends with a space) and a secret never goes on a command line: change the value, or use Flink 1.19 or later, whose config.yaml holds any value", k)
+		default:
 			extra = append(extra, launchspec.KV{Key: k, Value: v})
 		}
 	}
-	return extra, writeFile(filepath.Join(confDir, "flink-conf.yaml"), func(w io.Writer) error { return flinkconf.WriteFlinkConf(w, legacy) })
+	return extra, writeFile(filepath.Join(confDir, "flink-conf.yaml"), perm, func(w io.Writer) error { return flinkconf.WriteFlinkConf(w, legacy) })
 }
 
 // legacyCanHold: Flink reads flink-conf.yaml line by line, cuts each line at
@@ -72,8 +84,10 @@ func legacyCanHold(k, v string) bool {
 	return v != "" && !strings.ContainsAny(v, "#\r\n") && strings.TrimSpace(v) == v
 }
 
-func writeFile(path string, fill func(io.Writer) error) error {
-	f, err := os.Create(path)
+// writeFile writes a new file; writeConfDir has emptied the directory, so
+// perm applies (less the umask).
+func writeFile(path string, perm os.FileMode, fill func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return err
 	}

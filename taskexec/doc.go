@@ -6,7 +6,10 @@
 // What it does, in order:
 //
 //  1. Reads the launch spec from its arguments (package launchspec); a spec it
-//     cannot read is exit code 2.
+//     cannot read is exit code 2. Reads the values of the secret Flink keys
+//     from the environment variables the spec's --secret-env arguments name
+//     and removes those variables from the environment of every process it
+//     starts; a named variable that is not set is exit code 2.
 //  2. Finds Flink: the spec's --flink-home, else $FLINK_HOME, else the one
 //     flink-* directory the Mesos fetcher extracted into the sandbox. No
 //     Flink is exit code 2, with what was looked at - unless a custom
@@ -16,9 +19,14 @@
 //     read-only image), which then becomes FLINK_HOME.
 //  3. Builds $MESOS_SANDBOX/flink-conf/: every file of $FLINK_HOME/conf but
 //     the configuration itself (log4j files and the like), plus the
-//     configuration the scheduler served (fetched into the sandbox), written
-//     as config.yaml when the distribution has one (Flink 1.19 and later)
-//     and as flink-conf.yaml otherwise.
+//     configuration the scheduler served (fetched into the sandbox) and the
+//     secret keys, written as config.yaml when the distribution has one
+//     (Flink 1.19 and later) and as flink-conf.yaml otherwise. With a
+//     secret key in it the file is mode 0600. A secret value flink-conf.yaml
+//     cannot hold (empty, with '#' or a line break, or with spaces around
+//     it) is exit code 2: other such values become -D arguments, a secret
+//     never does. A Flink command that names a secret's variable is exit
+//     code 2 for the same reason.
 //  4. Runs the bootstrap command, if any, with /bin/sh in the sandbox; a
 //     failure ends the task with its exit status.
 //  5. Runs the Flink command ($FLINK_HOME, $MESOS_SANDBOX and other

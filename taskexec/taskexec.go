@@ -103,6 +103,13 @@ func prepare(cfg Config) (*prepared, error) {
 		return nil, usageErr("%v", err)
 	}
 	p := &prepared{spec: spec}
+	// The secrets leave the environment here, so neither the bootstrap
+	// command nor Flink ever sees them; they reach Flink only through the
+	// configuration file.
+	secrets, environ, err := spec.ResolveSecrets(cfg.Environ)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
 	p.sandbox = cfg.Getenv("MESOS_SANDBOX")
 	if p.sandbox == "" {
 		if p.sandbox, err = os.Getwd(); err != nil {
@@ -148,6 +155,11 @@ func prepare(cfg Config) (*prepared, error) {
 			served[k], _ = c.Get(k)
 		}
 	}
+	secretKeys := make(map[string]bool, len(secrets))
+	for _, kv := range secrets {
+		served[kv.Key] = kv.Value
+		secretKeys[kv.Key] = true
+	}
 
 	dynamic := append([]launchspec.KV{}, spec.Dynamic...)
 	has := func(key string) bool {
@@ -186,12 +198,13 @@ func prepare(cfg Config) (*prepared, error) {
 	if p.flinkHome != "" {
 		distConf = filepath.Join(p.flinkHome, "conf")
 	}
-	extra, err := writeConfDir(p.confDir, distConf, served)
+	extra, err := writeConfDir(p.confDir, distConf, served, secretKeys)
 	if err != nil {
 		return nil, usageErr("preparing the Flink configuration directory: %v", err)
 	}
 	dynamic = append(extra, dynamic...)
 
+	secretVar := ""
 	words, err := SplitCommand(command, func(name string) string {
 		switch name {
 		case "FLINK_HOME":
@@ -199,10 +212,19 @@ func prepare(cfg Config) (*prepared, error) {
 		case "MESOS_SANDBOX":
 			return p.sandbox
 		}
+		for _, se := range spec.Secrets {
+			if se.Env == name {
+				secretVar = name
+				return ""
+			}
+		}
 		return cfg.Getenv(name)
 	})
 	if err != nil {
 		return nil, usageErr("the Flink command %q: %v", command, err)
+	}
+	if secretVar != "" {
+		return nil, usageErr("the Flink command %q names $%s, which carries a secret: secrets never go on a command line", command, secretVar)
 	}
 	if len(words) == 0 {
 		return nil, usageErr("the Flink command is empty")
@@ -216,7 +238,7 @@ func prepare(cfg Config) (*prepared, error) {
 	}
 	p.argv = append(p.argv, spec.Program...)
 
-	p.env = cfg.Environ
+	p.env = environ
 	if p.flinkHome != "" {
 		p.env = withEnv(p.env, "FLINK_HOME", p.flinkHome)
 	}
