@@ -47,6 +47,19 @@
 // at WORKDIR/agents/AGENTID/frameworks/FRAMEWORKID/executors/EXECUTORID/
 // runs/CONTAINERID, with the task's output in the files stdout and stderr.
 //
+// # Secrets
+//
+// The master validates every CommandInfo's environment like
+// src/common/validation.cpp validateEnvironment and validateSecret (TASK_ERROR,
+// REASON_TASK_INVALID, Mesos' texts). A process agent resolves a variable of
+// type SECRET like the Mesos containerizer's environment_secret isolator
+// with the default secret resolver (src/secret/resolver.cpp): a secret with
+// a value becomes the variable's plain value; a secret with a reference
+// fails the launch with "Failed to launch container: Default secret
+// resolver cannot resolve references" (TASK_FAILED,
+// REASON_CONTAINER_LAUNCH_FAILED), as on an agent without a secret resolver
+// module, before anything is fetched.
+//
 // # Differences from Mesos
 //
 // Operations other than LAUNCH (RESERVE, CREATE, LAUNCH_GROUP, ...) are

@@ -246,9 +246,17 @@ func (s *state) taskEnvironment(t *task, sandbox string) ([]string, error) {
 		case mesospb.Environment_Variable_VALUE:
 			set(v.GetName(), v.GetValue())
 		case mesospb.Environment_Variable_SECRET:
+			// The environment_secret isolator with the default secret
+			// resolver (src/slave/containerizer/mesos/isolators/
+			// environment_secret.cpp, src/secret/resolver.cpp): it looks at
+			// the fields, not the type, so a secret of type UNKNOWN (which
+			// validateSecret lets through) with a value resolves too.
 			sec := v.GetSecret()
-			if sec.GetType() != mesospb.Secret_VALUE {
+			switch {
+			case sec.Reference != nil:
 				return nil, errors.New("Default secret resolver cannot resolve references")
+			case sec.Value == nil:
+				return nil, errors.New("Secret has no value")
 			}
 			set(v.GetName(), string(sec.GetValue().GetData()))
 		}
