@@ -9,25 +9,43 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/flink-mesos/flink-mesos/internal/testtls"
+	"github.com/flink-mesos/flink-mesos/launchspec"
 	"github.com/flink-mesos/flink-mesos/localmesos"
+	"github.com/flink-mesos/flink-mesos/mesospb"
 )
 
 const (
 	knownSecret = "fw-Secret-7f3a9c2e"
 	knownToken  = "api-Token-51d0b8aa"
+	// The value of a Flink key whose value is secret (s3.secret-key), in
+	// the user's flink-conf.yaml: Flink must get it, through its
+	// configuration file only.
+	knownFlinkSecret = "s3-Secret-Value-4c2d90"
 )
 
 // TestSecretsStayHidden runs a session cluster over HTTPS to a master that
 // authenticates frameworks, with the framework secret from the
-// environment and the API token from a file, then looks for either in
-// every log line (debug included), the overview, the status page, the
-// metrics, every TaskInfo the scheduler sent and everything each Flink
-// process was given (arguments, configuration, environment).
+// environment, the API token from a file and a secret Flink key in the
+// user's flink-conf.yaml, then looks for them in every log line (debug
+// included), the overview, the status page, the metrics, the served
+// configuration, every TaskInfo the scheduler sent, the tasks' output and
+// everything each Flink process was given (arguments, configuration,
+// environment). The Flink key's value may appear only as a SECRET
+// variable of the TaskInfos and in the configuration file Flink read.
 func TestSecretsStayHidden(t *testing.T) {
 	pki := testtls.New(t, "mesos")
 	e := newEnv(t, envOpts{lm: localmesos.Config{TLS: pki.ServerConfig(false), Credentials: map[string]string{"flink": knownSecret}}})
+	userConf := filepath.Join(e.flinkHome, "conf", "flink-conf.yaml")
+	conf, err := os.ReadFile(userConf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(userConf, append(conf, "s3.secret-key: "+knownFlinkSecret+"\n"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tokenFile, []byte(knownToken+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -70,16 +88,68 @@ func TestSecretsStayHidden(t *testing.T) {
 		}
 		seen.WriteString(body)
 	}
+	seen.WriteString(e.artifact("config.yaml"))
 	for _, tk := range e.lm.Tasks() {
-		b, err := protojson.Marshal(tk.Task)
+		info := proto.Clone(tk.Task).(*mesospb.TaskInfo)
+		spec, err := launchspec.FromCommandInfo(info.GetCommand())
+		if err != nil {
+			t.Fatal(err)
+		}
+		secretEnv := map[string]string{}
+		for _, se := range spec.Secrets {
+			secretEnv[se.Env] = se.Key
+		}
+		found := false
+		var kept []*mesospb.Environment_Variable
+		for _, v := range info.GetCommand().GetEnvironment().GetVariables() {
+			if v.GetType() != mesospb.Environment_Variable_SECRET {
+				kept = append(kept, v)
+				continue
+			}
+			if secretEnv[v.GetName()] == "s3.secret-key" && string(v.GetSecret().GetValue().GetData()) == knownFlinkSecret &&
+				v.GetSecret().GetType() == mesospb.Secret_VALUE {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("task %s: no SECRET variable carries s3.secret-key (secrets %+v)", tk.ID, spec.Secrets)
+		}
+		if info.Command.Environment != nil {
+			info.Command.Environment.Variables = kept
+		}
+		b, err := protojson.Marshal(info)
 		if err != nil {
 			t.Fatal(err)
 		}
 		seen.Write(b)
+		// What the task fetched and printed (the task executor's log and
+		// Flink's output).
+		for _, f := range []string{"stdout", "stderr", "flink-mesos/config.yaml"} {
+			b, err := os.ReadFile(filepath.Join(tk.Sandbox, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen.Write(b)
+		}
 	}
 	for _, r := range e.readRecords() {
 		seen.WriteString(strings.Join(r.Args, " ") + strings.Join(r.Rest, " "))
+		if got := r.Config["s3.secret-key"]; got != knownFlinkSecret {
+			t.Errorf("%s read s3.secret-key %q, want the user's value", r.Role, got)
+		}
+		// Not from the arguments (checked above), so from the file; it is
+		// readable by the task's user only.
+		file := filepath.Join(r.Env["FLINK_CONF_DIR"], "flink-conf.yaml")
+		if b, err := os.ReadFile(file); err != nil || !strings.Contains(string(b), "s3.secret-key: "+knownFlinkSecret+"\n") {
+			t.Errorf("%s: %s lacks the secret key: %v\n%s", r.Role, file, err, b)
+		}
+		if st, err := os.Stat(file); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %s has mode %v (%v), want 0600", r.Role, file, st.Mode().Perm(), err)
+		}
 		for k, v := range r.Config {
+			if k == "s3.secret-key" {
+				continue
+			}
 			seen.WriteString(k + "=" + v + "\n")
 		}
 		for k, v := range r.Env {
@@ -99,7 +169,7 @@ func TestSecretsStayHidden(t *testing.T) {
 		t.Fatal("no debug lines in the log: the test would not see everything")
 	}
 	for what, text := range map[string]string{"the log": logs, "the HTTP API, task infos and Flink processes": seen.String()} {
-		for _, s := range []string{knownSecret, knownToken} {
+		for _, s := range []string{knownSecret, knownToken, knownFlinkSecret} {
 			if i := strings.Index(text, s); i >= 0 {
 				t.Errorf("%s shows a secret: ...%s...", what, text[max(0, i-200):min(len(text), i+len(s)+50)])
 			}
@@ -148,4 +218,15 @@ func TestMasterAuthFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// artifact fetches what the scheduler serves the tasks, as any agent can:
+// without credentials.
+func (e *env) artifact(name string) string {
+	e.t.Helper()
+	code, body := e.request(http.MethodGet, "/artifacts/"+name, "")
+	if code != http.StatusOK {
+		e.t.Fatalf("GET /artifacts/%s: %d %s", name, code, body)
+	}
+	return body
 }
