@@ -284,10 +284,10 @@ func (p *planner) why(s *state, k int32) error {
 		}
 		roomy = true
 		for _, d := range cl.need {
-			most[d] = max(most[d], s.free[int(b)*p.nd+d])
+			most[d] = max(most[d], p.free(s, b)[d])
 			mostInit[d] = max(mostInit[d], p.init[int(b)*p.nd+d])
 		}
-		mostPorts = max(mostPorts, s.ports[b])
+		mostPorts = max(mostPorts, p.freePorts(s, b))
 		mostInitPorts = max(mostInitPorts, p.initPorts[b])
 	}
 	if !roomy {

@@ -31,6 +31,7 @@ func Place(in Input) (Plan, error) {
 	p.readOffers()
 	p.prepare()
 	s := p.newState()
+	p.s0 = s
 	if in.Strategy == Spread {
 		p.spread(s)
 		return p.assemble(s), nil
@@ -60,6 +61,9 @@ func (p *planner) keepScratch() {
 	if p.hostRep != nil {
 		sc.hostRep = p.hostRep
 	}
+	if p.s0 != nil {
+		sc.rows, sc.rowPorts = p.s0.rows[:0], p.s0.rowPorts[:0]
+	}
 }
 
 // Dimensions 0-3 are always these; other requested scalars follow by name,
@@ -76,6 +80,7 @@ type planner struct {
 	in    *Input
 	roles []string
 	sc    *scratch
+	s0    *state // the state whose arrays are the scratch's
 
 	dims   []string       // dimension names
 	others map[string]int // dimension of each requested scalar beyond the four
@@ -107,6 +112,8 @@ type planner struct {
 
 	// The host index exists only when a class has a per-host limit or the
 	// strategy is spread, the two things that count tasks per host.
+	shape []int32 // per bin: bins with one shape offer the same amounts
+
 	hostIx      *index
 	hostOf      []int32 // per bin, its host's number in hostIx
 	hostRep     []int32 // per host, its first bin
@@ -475,11 +482,15 @@ func (p *planner) readOffers() {
 // finishBins adds up what all bins offer and builds the host index if
 // anything counts tasks per host (spread, a per-host limit).
 func (p *planner) finishBins() {
-	p.total = make([]int64, p.nd)
 	perHost := p.in.Strategy == Spread
 	for k := range p.classes {
 		perHost = perHost || p.classes[k].maxPerHost > 0
 	}
+	// Totals size classes against each other and, with a per-host limit,
+	// agents in the agent-by-agent plan; a single class without a limit
+	// needs none.
+	totals := len(p.classes) > 1 || perHost
+	p.total = make([]int64, p.nd)
 	if perHost {
 		p.hostIx = newIndex(len(p.bins), p.sc.hostIx)
 		p.sc.hostIx = p.hostIx
@@ -487,14 +498,24 @@ func (p *planner) finishBins() {
 		p.sc.hostOf = p.hostOf
 		p.hostRep = p.sc.hostRep[:0]
 	}
+	// A bin offering the same as the one before it shares its shape:
+	// runs of identical agents are scored once.
+	p.shape = sized(p.sc.shape, len(p.bins))
+	p.sc.shape = p.shape
+	nd, init, initPorts, shape := p.nd, p.init, p.initPorts, p.shape
 	for b := range p.bins {
-		bn := &p.bins[b]
-		if bn.first >= 0 {
+		row := init[b*nd : (b+1)*nd]
+		shape[b] = int32(b)
+		if b > 0 && initPorts[b] == initPorts[b-1] && sameAmounts(init[(b-1)*nd:b*nd], row) {
+			shape[b] = shape[b-1]
+		}
+		if p.bins[b].first >= 0 {
 			p.liveBins++
-			row := p.init[b*p.nd : (b+1)*p.nd]
 			p.anyGPU = p.anyGPU || row[dimGPUs] > 0
-			addInto(p.total, row)
-			p.totalPorts = satAdd(p.totalPorts, p.initPorts[b])
+			if totals {
+				addInto(p.total, row)
+				p.totalPorts = satAdd(p.totalPorts, initPorts[b])
+			}
 		}
 		if perHost {
 			h := p.hostIx.add(p.host(int32(b)), int32(len(p.hostRep)), p.hostKey)
@@ -507,6 +528,14 @@ func (p *planner) finishBins() {
 			p.hostOf[b] = h
 		}
 	}
+}
+
+// sameAmounts is slices.Equal with the usual four dimensions unrolled.
+func sameAmounts(x, y []int64) bool {
+	if len(x) == baseDims && len(y) == baseDims {
+		return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3]
+	}
+	return slices.Equal(x, y)
 }
 
 // scan reads an offer once: it adds what it offers to its role (if usable)
@@ -532,7 +561,7 @@ func (p *planner) scan(o *Offer, usable bool, sums []int64) (ports int64, portsR
 	rs := o.Resources
 	for j := range rs {
 		r := &rs[j]
-		if r.Reservation != "" || r.Revocable || r.Shared || r.DiskSource != "" || r.Persistent {
+		if len(r.Reservation)|len(r.DiskSource) != 0 || r.Revocable || r.Shared || r.Persistent {
 			return p.scanAll(o, usable, sums)
 		}
 		switch r.Kind {
@@ -578,7 +607,8 @@ func (p *planner) scan(o *Offer, usable bool, sums []int64) (ports int64, portsR
 	if !usable {
 		return 0, portsRes, true
 	}
-	sums[dimCPUs], sums[dimGPUs], sums[dimMem], sums[dimDisk] = cpus, gpus, mem, disk
+	base := (*[baseDims]int64)(sums) // one bounds check, not four
+	base[dimCPUs], base[dimGPUs], base[dimMem], base[dimDisk] = cpus, gpus, mem, disk
 	return ports, portsRes, true
 }
 

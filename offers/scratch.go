@@ -11,6 +11,7 @@ import "sync"
 type scratch struct {
 	agentNext, offerNext, offerBin []int32
 	agentOf, hostOf, hostRep       []int32
+	shape                          []int32
 	launchOf                       []int32
 	offerUsed                      []bool
 	scalars                        []scalarSrc
@@ -20,7 +21,8 @@ type scratch struct {
 	agents                         []agent
 	bins                           []bin
 	init, initPorts                []int64
-	free, ports, placed            []int64
+	rows, rowPorts, placed         []int64
+	rowOf                          []int32
 	agentUsed                      []bool
 	cands                          []cand
 	ranked, first                  []ranked

@@ -9,8 +9,13 @@ import (
 // state is one placement in progress: what is left on each bin, what went
 // where. Strategies change nothing else, so a candidate is a cloned state.
 type state struct {
-	free      []int64 // per bin and dimension, thousandths
-	ports     []int64 // per bin
+	// What is left on a bin is what it offered until it gets a task;
+	// then it is its row in rows (rowOf[b]) and rowPorts. Copying what
+	// ten thousand agents offer for every plan would cost more than the
+	// few rows a plan changes.
+	rows      []int64 // nd per row, thousandths
+	rowPorts  []int64
+	rowOf     []int32 // per bin, valid once placed[b] > 0
 	placed    []int64 // tasks per bin
 	counts    hostCounts
 	left      []int64 // per class, tasks still to place
@@ -73,15 +78,15 @@ type alloc struct {
 // arrays come from the scratch; clones of it allocate their own.
 func (p *planner) newState() *state {
 	sc := p.sc
-	sc.free = append(sc.free[:0], p.init...)
-	sc.ports = append(sc.ports[:0], p.initPorts...)
 	sc.placed = sized(sc.placed, len(p.bins))
 	clear(sc.placed)
+	sc.rowOf = sized(sc.rowOf, len(p.bins))
 	sc.agentUsed = sized(sc.agentUsed, len(p.agents))
 	clear(sc.agentUsed)
 	s := &state{
-		free:      sc.free,
-		ports:     sc.ports,
+		rows:      sc.rows[:0],
+		rowPorts:  sc.rowPorts[:0],
+		rowOf:     sc.rowOf,
 		placed:    sc.placed,
 		left:      make([]int64, len(p.classes)),
 		agentUsed: sc.agentUsed,
@@ -104,8 +109,9 @@ func (p *planner) newState() *state {
 
 func (s *state) clone() *state {
 	c := *s
-	c.free = slices.Clone(s.free)
-	c.ports = slices.Clone(s.ports)
+	c.rows = slices.Clone(s.rows)
+	c.rowPorts = slices.Clone(s.rowPorts)
+	c.rowOf = slices.Clone(s.rowOf)
 	c.placed = slices.Clone(s.placed)
 	c.counts = s.counts.clone()
 	c.left = slices.Clone(s.left)
@@ -119,12 +125,12 @@ func (s *state) clone() *state {
 func (p *planner) capacity(s *state, k, b int32) int64 {
 	cl := &p.classes[k]
 	c := int64(math.MaxInt64)
-	base := int(b) * p.nd
+	free := p.free(s, b)
 	for _, d := range cl.need {
-		c = min(c, s.free[base+d]/cl.demand[d])
+		c = min(c, free[d]/cl.demand[d])
 	}
 	if cl.ports > 0 {
-		c = min(c, s.ports[b]/cl.ports)
+		c = min(c, p.freePorts(s, b)/cl.ports)
 	}
 	if cl.maxPerHost > 0 {
 		c = min(c, max(0, cl.maxPerHost-s.counts.get(p.hostOf[b], cl.group)))
@@ -132,13 +138,36 @@ func (p *planner) capacity(s *state, k, b int32) int64 {
 	return c
 }
 
+// free is what is left on bin b in s, per dimension; not to be changed.
+func (p *planner) free(s *state, b int32) []int64 {
+	if s.placed[b] > 0 {
+		r := int(s.rowOf[b])
+		return s.rows[r*p.nd : (r+1)*p.nd]
+	}
+	return p.init[int(b)*p.nd : int(b+1)*p.nd]
+}
+
+// freePorts is how many ports are left on bin b in s.
+func (p *planner) freePorts(s *state, b int32) int64 {
+	if s.placed[b] > 0 {
+		return s.rowPorts[s.rowOf[b]]
+	}
+	return p.initPorts[b]
+}
+
 func (p *planner) place(s *state, k, b int32, n int64) {
 	cl := &p.classes[k]
-	base := int(b) * p.nd
-	for _, d := range cl.need {
-		s.free[base+d] -= n * cl.demand[d]
+	if s.placed[b] == 0 {
+		s.rowOf[b] = int32(len(s.rowPorts))
+		s.rows = append(s.rows, p.init[int(b)*p.nd:int(b+1)*p.nd]...)
+		s.rowPorts = append(s.rowPorts, p.initPorts[b])
 	}
-	s.ports[b] -= n * cl.ports
+	r := int(s.rowOf[b])
+	free := s.rows[r*p.nd : (r+1)*p.nd]
+	for _, d := range cl.need {
+		free[d] -= n * cl.demand[d]
+	}
+	s.rowPorts[r] -= n * cl.ports
 	if s.placed[b] == 0 {
 		s.open = append(s.open, b)
 		if a := p.bins[b].agent; !s.agentUsed[a] {
@@ -165,17 +194,18 @@ func (p *planner) place(s *state, k, b int32, n int64) {
 func (p *planner) fullness(s *state, k, b int32, n int64) float64 {
 	cl := &p.classes[k]
 	base := int(b) * p.nd
+	free := p.free(s, b)
 	sum, parts := 0.0, 0
 	for _, d := range cl.score {
 		offered := p.init[base+d]
 		if offered <= 0 {
 			continue
 		}
-		sum += 1 - float64(s.free[base+d]-n*cl.demand[d])/float64(offered)
+		sum += 1 - float64(free[d]-n*cl.demand[d])/float64(offered)
 		parts++
 	}
 	if cl.ports > 0 && p.initPorts[b] > 0 {
-		sum += 1 - float64(s.ports[b]-n*cl.ports)/float64(p.initPorts[b])
+		sum += 1 - float64(p.freePorts(s, b)-n*cl.ports)/float64(p.initPorts[b])
 		parts++
 	}
 	// parts > 0: callers score only bins the class fits on, and a class
@@ -207,18 +237,17 @@ func (p *planner) tiers(k int32) []int {
 // inTier reads the GPUs an agent has left, not what it offered: once a
 // plan gave its GPUs away, nothing is kept free by keeping other tasks off
 // it, and its next offer will show no GPUs either.
-// free is s.free, or p.init for a bin without tasks in s.
-func (p *planner) inTier(free []int64, b int32, tier int) bool {
+func (p *planner) inTier(s *state, b int32, tier int) bool {
 	switch tier {
 	case tierPlain:
-		return free[int(b)*p.nd+dimGPUs] == 0
+		return !p.hasGPU(s, b)
 	case tierGPU:
-		return free[int(b)*p.nd+dimGPUs] > 0
+		return p.hasGPU(s, b)
 	}
 	return true
 }
 
-func (p *planner) hasGPU(s *state, b int32) bool { return s.free[int(b)*p.nd+dimGPUs] > 0 }
+func (p *planner) hasGPU(s *state, b int32) bool { return p.free(s, b)[dimGPUs] > 0 }
 
 // cand is a bin in the running for a class: c more tasks fit, score says
 // how full it is or gets; hkey is the bin's name key, copied here so that
@@ -312,7 +341,7 @@ func (p *planner) binpack(s *state) {
 func (p *planner) fillOpen(s *state, k int32, tier int) {
 	var cands []cand
 	for _, b := range s.open {
-		if !p.inTier(s.free, b, tier) || !p.eligible(k, b) {
+		if !p.inTier(s, b, tier) || !p.eligible(k, b) {
 			continue
 		}
 		if c := p.capacity(s, k, b); c > 0 {
@@ -352,21 +381,26 @@ func (p *planner) fillFresh(s *state, k int32, tier int) {
 	// so a run of identical agents is scored once. Its free resources are
 	// what it offered.
 	memo := cand{b: -1}
+	var rank ranked // memo's, but for the name
 	uniform := true // all items have one capacity and density
+	constrained := p.classes[k].consSet >= 0
 	for b := range int32(len(p.bins)) {
-		if s.placed[b] > 0 || !p.inTier(p.init, b, tier) || !p.eligible(k, b) {
+		if s.placed[b] > 0 || (tier != tierAll && !p.inTier(s, b, tier)) || (constrained && !p.eligible(k, b)) {
 			continue
 		}
 		if memo.b < 0 || limited || !p.sameOffer(memo.b, b) {
 			memo.b, memo.c = b, min(p.capacity(s, k, b), left0)
 			if memo.c > 0 {
 				memo.score = p.density(k, b)
+				rank = rankBinpack(&memo)
+				if len(items) > 0 && (rank.key[0] != items[0].key[0] || rank.key[1] != items[0].key[1]) {
+					uniform = false
+				}
 			}
 		}
 		if memo.c > 0 {
-			memo.b, memo.hkey = b, p.bins[b].hkey
-			items = append(items, rankBinpack(&memo))
-			uniform = uniform && items[0].key[0] == items[len(items)-1].key[0] && items[0].key[1] == items[len(items)-1].key[1]
+			rank.key[2], rank.key[3], rank.b = p.bins[b].hkey[0], p.bins[b].hkey[1], b
+			items = append(items, rank)
 		}
 	}
 	if !limited || !p.sharedHosts {
@@ -457,11 +491,10 @@ func (p *planner) density(k, b int32) float64 {
 	return sum / float64(parts)
 }
 
-// sameOffer says whether bins a and b offer the same usable amounts.
-func (p *planner) sameOffer(a, b int32) bool {
-	return p.initPorts[a] == p.initPorts[b] &&
-		slices.Equal(p.init[int(a)*p.nd:int(a+1)*p.nd], p.init[int(b)*p.nd:int(b+1)*p.nd])
-}
+// sameOffer says whether bins a and b offer the same usable amounts, as
+// far as a look at their shapes tells: if not, they may still.
+func (p *planner) sameOffer(a, b int32) bool { return p.shape[a] == p.shape[b] }
+
 
 // bestFit finds, among the bins in items still fresh, the one that n tasks
 // of class k leave fullest: the densest that takes them. An item's weight
@@ -627,7 +660,7 @@ func (p *planner) ffd(s *state) {
 				if s.left[k] == 0 {
 					break
 				}
-				if !p.inTier(s.free, b, tier) || !p.eligible(k, b) {
+				if !p.inTier(s, b, tier) || !p.eligible(k, b) {
 					continue
 				}
 				if n := min(p.capacity(s, k, b), s.left[k]); n > 0 {
@@ -668,7 +701,7 @@ func (p *planner) fillTier(s *state, tier int, classes []int32) {
 		return
 	}
 	for _, b := range slices.Clone(s.open) {
-		if p.inTier(s.free, b, tier) {
+		if p.inTier(s, b, tier) {
 			p.fillBin(s, b, classes)
 		}
 	}
@@ -695,7 +728,7 @@ func (p *planner) fillTier(s *state, tier int, classes []int32) {
 		return p.nameCmp(x.b, y.b) < 0
 	}}
 	for b := range int32(len(p.bins)) {
-		if s.placed[b] > 0 || !p.inTier(s.free, b, tier) || p.bins[b].first < 0 {
+		if s.placed[b] > 0 || !p.inTier(s, b, tier) || p.bins[b].first < 0 {
 			continue
 		}
 		size := 0.0
@@ -736,14 +769,15 @@ func (p *planner) fillBin(s *state, b int32, classes []int32) {
 				continue
 			}
 			cl := &p.classes[k]
+			free := p.free(s, b)
 			dot := 0.0
 			for _, d := range cl.need {
 				offered := float64(p.init[base+d])
-				dot += float64(cl.demand[d]) / offered * float64(s.free[base+d]) / offered
+				dot += float64(cl.demand[d]) / offered * float64(free[d]) / offered
 			}
 			if cl.ports > 0 {
 				offered := float64(p.initPorts[b])
-				dot += float64(cl.ports) / offered * float64(s.ports[b]) / offered
+				dot += float64(cl.ports) / offered * float64(p.freePorts(s, b)) / offered
 			}
 			if dot > bestDot {
 				best, bestDot = k, dot
