@@ -495,7 +495,6 @@ func (p *planner) density(k, b int32) float64 {
 // far as a look at their shapes tells: if not, they may still.
 func (p *planner) sameOffer(a, b int32) bool { return p.shape[a] == p.shape[b] }
 
-
 // bestFit finds, among the bins in items still fresh, the one that n tasks
 // of class k leave fullest: the densest that takes them. An item's weight
 // is at least its bin's capacity (capped at a number above n), so only
