@@ -308,6 +308,7 @@ func (w *world) inject(kind string) {
 	w.faults[kind]++
 	w.total++
 	w.lastFault = time.Now()
+	w.t.Logf("%s fault %d: %s", w.lastFault.Format("15:04:05.000"), w.total, kind)
 	switch kind {
 	case "kill":
 		w.kill()
