@@ -109,6 +109,9 @@ const (
 	minScale       = 40
 	maxScale       = 60
 	heartbeatPause = 6 * time.Second
+	// raceWindow: a 403 "Framework is not subscribed" this soon after the
+	// master cut the stream is a call that raced the cut.
+	raceWindow = 10 * time.Second
 )
 
 var faultKinds = []string{"kill", "torn", "drop", "redirect", "heartbeat", "agent", "tmfail", "rescind", "scale"}
@@ -144,6 +147,9 @@ type world struct {
 	// heartbeat pauses after which the scheduler had resubscribed (a pause
 	// while other events flow is rightly not silence)
 	hbResubscribed int
+	lastCut        time.Time // the last drop, failover or heartbeat silence
+	refusalsSeen   int
+	racedCalls     int
 }
 
 func TestSoak(t *testing.T) {
@@ -325,10 +331,12 @@ func (w *world) inject(kind string) {
 		w.scale(w.want)
 	case "drop":
 		w.lm.DropStreams()
+		w.lastCut = time.Now()
 	case "redirect":
 		if w.lm.Failover() == "" {
 			w.t.Fatal("localmesos could not elect a new master")
 		}
+		w.lastCut = time.Now()
 	case "heartbeat":
 		before := w.subscriptions()
 		w.lm.PauseHeartbeats(true)
@@ -336,6 +344,7 @@ func (w *world) inject(kind string) {
 		w.lm.PauseHeartbeats(false)
 		// The fault is the silence: recovery counts from its end.
 		w.lastFault = time.Now()
+		w.lastCut = w.lastFault
 		// The watchdog fired at 5 s; the new SUBSCRIBE follows after the
 		// client's reconnect backoff.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -549,9 +558,18 @@ func (w *world) checkSafety(when string) {
 			refused = append(refused, e)
 		}
 	}
-	if len(refused) > 0 {
-		w.t.Fatalf("%s: localmesos refused calls: %q", when, refused)
+	for _, e := range refused[min(w.refusalsSeen, len(refused)):] {
+		// A call already on its way when the master cut the stream meets a
+		// master that no longer has the framework connected; the real
+		// master answers it the same (src/master/http.cpp), and the
+		// scheduler cannot have known.
+		if strings.HasPrefix(e, "403 ") && strings.HasSuffix(e, ": Framework is not subscribed") && time.Since(w.lastCut) < raceWindow {
+			w.racedCalls++
+			continue
+		}
+		w.t.Fatalf("%s: localmesos refused a call: %q (all refusals: %q)", when, e, refused)
 	}
+	w.refusalsSeen = len(refused)
 	var live []string
 	for _, f := range snap.Frameworks {
 		if !f.Removed {
@@ -682,6 +700,7 @@ func (w *world) summary(cfg settings, took time.Duration) string {
 	}
 	fmt.Fprintf(&b, "\nsoak: %d scheduler starts, %d checkpoint generations damaged (each detected), %d heartbeat pauses ended in a resubscription, %d offers rescinded, %d tasks launched, %d status updates acknowledged, %d master calls\n",
 		w.runs, w.tornFiles, w.hbResubscribed, w.rescinded, launches, acked, snap.CallCount)
+	fmt.Fprintf(&b, "soak: %d calls raced a stream cut (403 Framework is not subscribed within %v of a drop, failover or heartbeat silence)\n", w.racedCalls, raceWindow)
 	fmt.Fprintf(&b, "soak: worst recovery %v, in %s\n", w.worst.Round(time.Millisecond), w.worstAt)
 	fmt.Fprintf(&b, "soak: invariants checked %d times, 0 violations: no task launched twice, one framework ID, no protocol error, "+
 		"wanted TaskManagers RUNNING within the bound, no live task unknown to the scheduler, one live task per worker, every update acknowledged", w.checks)
