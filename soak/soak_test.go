@@ -702,7 +702,7 @@ func (w *world) summary(cfg settings, took time.Duration) string {
 		w.runs, w.tornFiles, w.hbResubscribed, w.rescinded, launches, acked, snap.CallCount)
 	fmt.Fprintf(&b, "soak: %d calls raced a stream cut (403 Framework is not subscribed within %v of a drop, failover or heartbeat silence)\n", w.racedCalls, raceWindow)
 	fmt.Fprintf(&b, "soak: worst recovery %v, in %s\n", w.worst.Round(time.Millisecond), w.worstAt)
-	fmt.Fprintf(&b, "soak: invariants checked %d times, 0 violations: no task launched twice, one framework ID, no protocol error, "+
+	fmt.Fprintf(&b, "soak: invariants checked %d times, 0 violations: no task launched twice, one framework ID, no call refused but calls racing a stream cut, "+
 		"wanted TaskManagers RUNNING within the bound, no live task unknown to the scheduler, one live task per worker, every update acknowledged", w.checks)
 	return b.String()
 }
