@@ -19,7 +19,8 @@
 //	                   fault (the recovery bound); default 60s
 //	SOAK_REPORT        a file to which the summary is also written
 //
-// A failure names the seed; rerun with SOAK_SEED set to it. The schedule is
+// With -v it logs each fault with its time and each round with its
+// recovery time. A failure names the seed; rerun with SOAK_SEED set to it. The schedule is
 // a function of the seed, but the moments at which the faults meet the
 // scheduler are not, so a replay makes the same faults in the same order,
 // not necessarily the same interleaving.
@@ -59,7 +60,12 @@
 //     naming it is at most 1);
 //   - the framework ID is the one the first scheduler registered, and Mesos
 //     knows no other framework;
-//   - localmesos counted no protocol error (no call was refused).
+//   - localmesos refused no call. Two kinds of answer it lists are not
+//     refusals: a 307 to the leader after a failover, and a 403 "Framework
+//     is not subscribed" within 10 s of a drop, failover or heartbeat
+//     silence, which is a call that was on its way when the master cut the
+//     stream (the real master answers it the same, and the scheduler could
+//     not have known); those are counted in the summary.
 //
 // After every round, within the recovery bound, and again at the end:
 //
