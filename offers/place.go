@@ -509,7 +509,10 @@ func (p *planner) finishBins() {
 		if b > 0 && initPorts[b] == initPorts[b-1] && sameAmounts(init[(b-1)*nd:b*nd], row) {
 			shape[b] = shape[b-1]
 		}
-		if p.bins[b].first >= 0 {
+		if bn := &p.bins[b]; bn.first >= 0 {
+			// Hostnames are reads from all over memory, which a loop this
+			// small keeps several of in flight.
+			bn.hkey = prefixKey(p.in.Offers[p.agents[bn.agent].first].Hostname)
 			p.liveBins++
 			p.anyGPU = p.anyGPU || row[dimGPUs] > 0
 			if totals {
@@ -699,10 +702,8 @@ func (p *planner) fileInBin(a, i int32, sums []int64, ports int64) int32 {
 		}
 		prev = b
 	}
-	// Until tidyAgent says otherwise, the offer that makes a bin speaks
-	// for the agent: an agent with one offer needs no tidying.
 	b := int32(len(p.bins))
-	p.bins = append(p.bins, bin{agent: a, next: -1, seed: i, first: i, hkey: prefixKey(p.in.Offers[i].Hostname)})
+	p.bins = append(p.bins, bin{agent: a, next: -1, seed: i, first: i})
 	p.offerNext[i] = -1
 	p.init = append(p.init, sums...)
 	p.initPorts = append(p.initPorts, ports)
@@ -797,15 +798,11 @@ func (p *planner) tidyAgent(a int32) {
 		}
 	}
 	for b := ag.bin; b >= 0; b = p.bins[b].next {
-		bn := &p.bins[b]
-		if bn.first < 0 {
+		if p.bins[b].first < 0 {
 			// Every offer of this bin was dropped: nothing may come of it.
 			clear(p.init[int(b)*p.nd : int(b+1)*p.nd])
 			p.initPorts[b] = 0
-			bn.hkey = [2]uint64{}
-			continue
 		}
-		bn.hkey = prefixKey(offers[ag.first].Hostname)
 	}
 }
 

@@ -26,6 +26,7 @@ type scratch struct {
 	agentUsed                      []bool
 	cands                          []cand
 	ranked, first                  []ranked
+	ranks                          []rank
 	spread                         []spreadKey
 }
 

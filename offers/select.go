@@ -6,42 +6,61 @@ import (
 	"slices"
 )
 
-// ranked is a bin in the running, with its rank as a key of four words
-// compared in order (equal keys fall back to nameCmp) and a weight: how
-// many tasks it takes.
+// ranked is a bin in the running: its name key and its rank, an index
+// into a table of ranks that runs of bins alike share. Two words of rank
+// and two of name make a key of four words, compared in order (equal keys
+// fall back to nameCmp). The items are small because there is one per
+// agent: ten thousand of them are written and read a few times per class.
 type ranked struct {
-	key    [4]uint64
+	name [2]uint64
+	b    int32
+	rank int32
+}
+
+// rank is the first two words of a key and the weight: how many tasks the
+// bin takes.
+type rank struct {
+	key    [2]uint64
 	weight int64
-	b      int32
 }
 
-// rankBinpack ranks candidates for binpack as before does: the most tasks
-// first, then the higher score (scores are never negative, so their bits
-// order like they do), then by name.
-func rankBinpack(c *cand) ranked {
-	return ranked{
-		key:    [4]uint64{uint64(math.MaxInt64 - c.c), ^math.Float64bits(c.score), c.hkey[0], c.hkey[1]},
-		weight: c.c,
-		b:      c.b,
+// keyWord is word w of x's key.
+func keyWord(x *ranked, ranks []rank, w int) uint64 {
+	if w < 2 {
+		return ranks[x.rank].key[w]
 	}
+	return x.name[w-2]
 }
 
-// rankSpread ranks bins for spread as spreadBefore does: plain agents
+// rankBinpack ranks a candidate for binpack as before does: the most tasks
+// first, then the higher score (scores are never negative, so their bits
+// order like they do); names come after.
+func rankBinpack(c *cand) rank {
+	return rank{key: [2]uint64{uint64(math.MaxInt64 - c.c), ^math.Float64bits(c.score)}, weight: c.c}
+}
+
+// rankSpread ranks a bin for spread as spreadBefore does: plain agents
 // first, then the fewest tasks of the group (a count is never negative, so
-// it fits the 63 bits below the flag), then the least full, then by name.
-func rankSpread(k *spreadKey) ranked {
+// it fits the 63 bits below the flag), then the least full; names come
+// after. Each bin takes one task at a time.
+func rankSpread(k *spreadKey) rank {
 	var gpu uint64
 	if k.onGPU {
 		gpu = 1 << 63
 	}
-	return ranked{
-		key:    [4]uint64{gpu | uint64(k.count), math.Float64bits(k.fullest), k.hkey[0], k.hkey[1]},
-		weight: 1,
-		b:      k.b,
-	}
+	return rank{key: [2]uint64{gpu | uint64(k.count), math.Float64bits(k.fullest)}, weight: 1}
 }
 
-// firstRanked returns, in rank order, the fewest first items whose weights
+// addRank appends r to ranks unless it equals the last one, and returns
+// its index.
+func addRank(ranks []rank, r rank) ([]rank, int32) {
+	if n := len(ranks); n > 0 && ranks[n-1] == r {
+		return ranks, int32(n - 1)
+	}
+	return append(ranks, r), int32(len(ranks))
+}
+
+// firstRanked returns, in key order, the fewest first items whose weights
 // add up to n or more (all of them if they add up to less). It reorders
 // items (they stay all there) and appends to out.
 //
@@ -51,19 +70,20 @@ func rankSpread(k *spreadKey) ranked {
 // at again. Choosing a few hundred agents out of ten thousand this way
 // costs a few passes without a single unpredictable comparison, where a
 // heap or a sort compares the agents' names thousands of times.
-func (p *planner) firstRanked(items []ranked, n int64, out []ranked) []ranked {
+func (p *planner) firstRanked(items []ranked, ranks []rank, n int64, out []ranked) []ranked {
 	s := items
 	for len(s) > 0 && n > 0 {
 		var diff [4]uint64
-		k0 := s[0].key
+		r0, n0 := ranks[s[0].rank].key, s[0].name
 		var total int64
 		for i := range s {
-			k := &s[i].key
-			diff[0] |= k[0] ^ k0[0]
-			diff[1] |= k[1] ^ k0[1]
-			diff[2] |= k[2] ^ k0[2]
-			diff[3] |= k[3] ^ k0[3]
-			total = satAdd(total, s[i].weight)
+			x := &s[i]
+			r := &ranks[x.rank]
+			diff[0] |= r.key[0] ^ r0[0]
+			diff[1] |= r.key[1] ^ r0[1]
+			diff[2] |= x.name[0] ^ n0[0]
+			diff[3] |= x.name[1] ^ n0[1]
+			total = satAdd(total, r.weight)
 		}
 		if total <= n {
 			out = append(out, s...)
@@ -78,7 +98,7 @@ func (p *planner) firstRanked(items []ranked, n int64, out []ranked) []ranked {
 			slices.SortFunc(s, func(x, y ranked) int { return p.nameCmp(x.b, y.b) })
 			for i := range s {
 				out = append(out, s[i])
-				if n -= s[i].weight; n <= 0 {
+				if n -= ranks[s[i].rank].weight; n <= 0 {
 					break
 				}
 			}
@@ -87,8 +107,8 @@ func (p *planner) firstRanked(items []ranked, n int64, out []ranked) []ranked {
 		shift := 56 - bits.LeadingZeros64(diff[w])/8*8
 		var weights [256]int64
 		for i := range s {
-			d := uint8(s[i].key[w] >> shift)
-			weights[d] = satAdd(weights[d], s[i].weight)
+			d := uint8(keyWord(&s[i], ranks, w) >> shift)
+			weights[d] = satAdd(weights[d], ranks[s[i].rank].weight)
 		}
 		var t int // the byte value at which the running weight reaches n
 		var below int64
@@ -97,7 +117,7 @@ func (p *planner) firstRanked(items []ranked, n int64, out []ranked) []ranked {
 		}
 		kept := 0
 		for i := range s {
-			switch d := int(uint8(s[i].key[w] >> shift)); {
+			switch d := int(uint8(keyWord(&s[i], ranks, w) >> shift)); {
 			case d < t:
 				out = append(out, s[i])
 			case d == t:
@@ -109,9 +129,9 @@ func (p *planner) firstRanked(items []ranked, n int64, out []ranked) []ranked {
 		n -= below
 	}
 	slices.SortFunc(out, func(x, y ranked) int {
-		for w := range x.key {
-			if x.key[w] != y.key[w] {
-				return cmpU64(x.key[w], y.key[w])
+		for w := range 4 {
+			if a, b := keyWord(&x, ranks, w), keyWord(&y, ranks, w); a != b {
+				return cmpU64(a, b)
 			}
 		}
 		return p.nameCmp(x.b, y.b)

@@ -375,14 +375,13 @@ func (p *planner) fillFresh(s *state, k int32, tier int) {
 		return
 	}
 	limited := p.classes[k].maxPerHost > 0
-	items := p.sc.ranked[:0]
-	defer func() { p.sc.ranked = items[:0] }()
+	items, ranks := p.sc.ranked[:0], p.sc.ranks[:0]
+	defer func() { p.sc.ranked, p.sc.ranks = items[:0], ranks[:0] }()
 	// A fresh bin's capacity and density depend only on what it offers,
 	// so a run of identical agents is scored once. Its free resources are
 	// what it offered.
 	memo := cand{b: -1}
-	var rank ranked // memo's, but for the name
-	uniform := true // all items have one capacity and density
+	var r int32 // memo's rank
 	constrained := p.classes[k].consSet >= 0
 	for b := range int32(len(p.bins)) {
 		if s.placed[b] > 0 || (tier != tierAll && !p.inTier(s, b, tier)) || (constrained && !p.eligible(k, b)) {
@@ -392,26 +391,23 @@ func (p *planner) fillFresh(s *state, k int32, tier int) {
 			memo.b, memo.c = b, min(p.capacity(s, k, b), left0)
 			if memo.c > 0 {
 				memo.score = p.density(k, b)
-				rank = rankBinpack(&memo)
-				if len(items) > 0 && (rank.key[0] != items[0].key[0] || rank.key[1] != items[0].key[1]) {
-					uniform = false
-				}
+				ranks, r = addRank(ranks, rankBinpack(&memo))
 			}
 		}
 		if memo.c > 0 {
-			rank.key[2], rank.key[3], rank.b = p.bins[b].hkey[0], p.bins[b].hkey[1], b
-			items = append(items, rank)
+			items = append(items, ranked{name: p.bins[b].hkey, b: b, rank: r})
 		}
 	}
 	if !limited || !p.sharedHosts {
-		p.fillStatic(s, k, items, left0, uniform)
+		p.fillStatic(s, k, items, ranks, left0)
 		return
 	}
 	h := candHeap{p: p, items: p.sc.cands[:0]}
 	defer func() { p.sc.cands = h.items[:0] }()
 	for i := range items {
 		it := &items[i]
-		h.items = append(h.items, cand{hkey: [2]uint64{it.key[2], it.key[3]}, c: it.weight, score: math.Float64frombits(^it.key[1]), b: it.b})
+		rk := &ranks[it.rank]
+		h.items = append(h.items, cand{hkey: it.name, c: rk.weight, score: math.Float64frombits(^rk.key[1]), b: it.b})
 	}
 	h.init()
 	// Keys only ever get worse (capacity shrinks when a per-host limit
@@ -428,7 +424,7 @@ func (p *planner) fillFresh(s *state, k int32, tier int) {
 			if left < left0 {
 				// The keys were capped at left0; among the bins that take
 				// all that is left, the fullest afterwards wins.
-				best = p.bestFit(s, k, items, left)
+				best = p.bestFit(s, k, items, ranks, left)
 			}
 			p.place(s, k, best, left)
 			return
@@ -450,21 +446,25 @@ func (p *planner) fillFresh(s *state, k int32, tier int) {
 //
 // If all items are alike but for their names, the best fit for the last
 // agent is simply the next by name, which the order already gives.
-func (p *planner) fillStatic(s *state, k int32, items []ranked, left0 int64, uniform bool) {
+func (p *planner) fillStatic(s *state, k int32, items []ranked, ranks []rank, left0 int64) {
+	uniform := true
+	for _, r := range ranks {
+		uniform = uniform && r == ranks[0]
+	}
 	// firstRanked reorders items, which bestFit does not mind.
-	first := p.firstRanked(items, left0, p.sc.first[:0])
+	first := p.firstRanked(items, ranks, left0, p.sc.first[:0])
 	defer func() { p.sc.first = first[:0] }()
 	for _, it := range first {
 		left := s.left[k]
-		if it.weight < left {
-			p.place(s, k, it.b, it.weight)
+		if w := ranks[it.rank].weight; w < left {
+			p.place(s, k, it.b, w)
 			continue
 		}
 		best := it.b
 		if left < left0 && !uniform {
 			// The keys were capped at left0; among the bins that take
 			// all that is left, the fullest afterwards wins.
-			best = p.bestFit(s, k, items, left)
+			best = p.bestFit(s, k, items, ranks, left)
 		}
 		p.place(s, k, best, left)
 		return
@@ -500,18 +500,18 @@ func (p *planner) sameOffer(a, b int32) bool { return p.shape[a] == p.shape[b] }
 // is at least its bin's capacity (capped at a number above n), so only
 // items weighing n or more can take n; a per-host limit may have lowered
 // the true capacity since.
-func (p *planner) bestFit(s *state, k int32, items []ranked, n int64) int32 {
+func (p *planner) bestFit(s *state, k int32, items []ranked, ranks []rank, n int64) int32 {
 	limited := p.classes[k].maxPerHost > 0
 	best := -1
 	for i := range items {
 		it := &items[i]
-		if it.weight < n {
+		if ranks[it.rank].weight < n {
 			continue
 		}
 		if best >= 0 {
 			// Denser is a lower key[1]; then by name.
 			b := &items[best]
-			if it.key[1] > b.key[1] || (it.key[1] == b.key[1] && !p.rankedByName(it, b)) {
+			if x, y := ranks[it.rank].key[1], ranks[b.rank].key[1]; x > y || (x == y && !p.rankedByName(it, b)) {
 				continue
 			}
 		}
@@ -525,11 +525,11 @@ func (p *planner) bestFit(s *state, k int32, items []ranked, n int64) int32 {
 
 // rankedByName orders items by name, as nameCmp does.
 func (p *planner) rankedByName(x, y *ranked) bool {
-	if x.key[2] != y.key[2] {
-		return x.key[2] < y.key[2]
+	if x.name[0] != y.name[0] {
+		return x.name[0] < y.name[0]
 	}
-	if x.key[3] != y.key[3] {
-		return x.key[3] < y.key[3]
+	if x.name[1] != y.name[1] {
+		return x.name[1] < y.name[1]
 	}
 	return p.nameCmp(x.b, y.b) < 0
 }
@@ -605,16 +605,18 @@ func (p *planner) spread(s *state) {
 			// A task changes only its own bin's key, for the worse; so
 			// the first left bins take all tasks of the class, and only
 			// they need a place in the heap.
-			rs := p.sc.ranked[:0]
+			rs, ranks := p.sc.ranked[:0], p.sc.ranks[:0]
 			for i := range items {
-				rs = append(rs, rankSpread(&items[i]))
+				var r int32
+				ranks, r = addRank(ranks, rankSpread(&items[i]))
+				rs = append(rs, ranked{name: items[i].hkey, b: items[i].b, rank: r})
 			}
-			first := p.firstRanked(rs, s.left[k], p.sc.first[:0])
+			first := p.firstRanked(rs, ranks, s.left[k], p.sc.first[:0])
 			items = items[:0]
 			for _, it := range first {
 				items = append(items, key(it.b))
 			}
-			p.sc.ranked, p.sc.first = rs[:0], first[:0]
+			p.sc.ranked, p.sc.ranks, p.sc.first = rs[:0], ranks[:0], first[:0]
 		}
 		h := heap[spreadKey]{items: items, better: func(x, y spreadKey) bool { return p.spreadBefore(&x, &y) }}
 		h.init()
