@@ -195,12 +195,23 @@ func (p *planner) assemble(s *state) Plan {
 			plan.Launches[li].Tasks = append(plan.Launches[li].Tasks, p.take(&srcs[li], cl, tasks[t].ID, &sl))
 		}
 	}
-	for li, b := range open {
+	var used int
+	for _, b := range open {
 		for i := p.bins[b].first; i >= 0; i = p.offerNext[i] {
 			if p.offerUsed[i] {
-				plan.Launches[li].OfferIDs = append(plan.Launches[li].OfferIDs, offers[i].ID)
+				used++
 			}
 		}
+	}
+	ids := make([]string, 0, used) // one allocation for all launches
+	for li, b := range open {
+		start := len(ids)
+		for i := p.bins[b].first; i >= 0; i = p.offerNext[i] {
+			if p.offerUsed[i] {
+				ids = append(ids, offers[i].ID)
+			}
+		}
+		plan.Launches[li].OfferIDs = ids[start:len(ids):len(ids)]
 	}
 
 	plan.Declines = make([]string, 0, len(offers))

@@ -95,7 +95,7 @@ func (x *index) get(key string, keyAt func(int32) string) int32 {
 // heap is a binary heap with the best element (by better) on top.
 type heap[T any] struct {
 	items  []T
-	better func(a, b T) bool
+	better func(a, b *T) bool // pointers: items may be large
 }
 
 func (h *heap[T]) init() {
@@ -120,10 +120,10 @@ func (h *heap[T]) down(i int) {
 	n := len(h.items)
 	for {
 		best := i
-		if l := 2*i + 1; l < n && h.better(h.items[l], h.items[best]) {
+		if l := 2*i + 1; l < n && h.better(&h.items[l], &h.items[best]) {
 			best = l
 		}
-		if r := 2*i + 2; r < n && h.better(h.items[r], h.items[best]) {
+		if r := 2*i + 2; r < n && h.better(&h.items[r], &h.items[best]) {
 			best = r
 		}
 		if best == i {

@@ -60,9 +60,9 @@ func addRank(ranks []rank, r rank) ([]rank, int32) {
 	return append(ranks, r), int32(len(ranks))
 }
 
-// firstRanked returns, in key order, the fewest first items whose weights
-// add up to n or more (all of them if they add up to less). It reorders
-// items (they stay all there) and appends to out.
+// firstRanked returns the fewest first items in key order whose weights
+// add up to n or more (all of them if they add up to less), sorted if
+// asked to. It reorders items (they stay all there) and appends to out.
 //
 // It is a radix selection, byte by byte from the first byte in which the
 // keys differ: the items below the byte value where the running weight
@@ -70,7 +70,7 @@ func addRank(ranks []rank, r rank) ([]rank, int32) {
 // at again. Choosing a few hundred agents out of ten thousand this way
 // costs a few passes without a single unpredictable comparison, where a
 // heap or a sort compares the agents' names thousands of times.
-func (p *planner) firstRanked(items []ranked, ranks []rank, n int64, out []ranked) []ranked {
+func (p *planner) firstRanked(items []ranked, ranks []rank, n int64, sorted bool, out []ranked) []ranked {
 	s := items
 	for len(s) > 0 && n > 0 {
 		var diff [4]uint64
@@ -127,6 +127,9 @@ func (p *planner) firstRanked(items []ranked, ranks []rank, n int64, out []ranke
 		}
 		s = s[:kept]
 		n -= below
+	}
+	if !sorted {
+		return out
 	}
 	slices.SortFunc(out, func(x, y ranked) int {
 		for w := range 4 {

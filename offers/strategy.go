@@ -452,7 +452,7 @@ func (p *planner) fillStatic(s *state, k int32, items []ranked, ranks []rank, le
 		uniform = uniform && r == ranks[0]
 	}
 	// firstRanked reorders items, which bestFit does not mind.
-	first := p.firstRanked(items, ranks, left0, p.sc.first[:0])
+	first := p.firstRanked(items, ranks, left0, true, p.sc.first[:0])
 	defer func() { p.sc.first = first[:0] }()
 	for _, it := range first {
 		left := s.left[k]
@@ -611,14 +611,14 @@ func (p *planner) spread(s *state) {
 				ranks, r = addRank(ranks, rankSpread(&items[i]))
 				rs = append(rs, ranked{name: items[i].hkey, b: items[i].b, rank: r})
 			}
-			first := p.firstRanked(rs, ranks, s.left[k], p.sc.first[:0])
+			first := p.firstRanked(rs, ranks, s.left[k], false, p.sc.first[:0])
 			items = items[:0]
 			for _, it := range first {
 				items = append(items, key(it.b))
 			}
 			p.sc.ranked, p.sc.ranks, p.sc.first = rs[:0], ranks[:0], first[:0]
 		}
-		h := heap[spreadKey]{items: items, better: func(x, y spreadKey) bool { return p.spreadBefore(&x, &y) }}
+		h := heap[spreadKey]{items: items, better: p.spreadBefore}
 		h.init()
 		for s.left[k] > 0 && len(h.items) > 0 {
 			top := &h.items[0]
@@ -722,7 +722,7 @@ func (p *planner) fillTier(s *state, tier int, classes []int32) {
 		b    int32
 		size float64
 	}
-	h := heap[sized]{better: func(x, y sized) bool {
+	h := heap[sized]{better: func(x, y *sized) bool {
 		if x.size != y.size {
 			return x.size > y.size
 		}
