@@ -96,9 +96,11 @@ func naiveFirstFit(in offers.Input) (placed int, agents map[string]bool, assigne
 }
 
 // BenchmarkIdenticalTaskManagers places identical TaskManagers on
-// identical agents. agents/bound compares the agents used with
-// ceil(placed tasks · a task's largest share of an agent), the least any
-// placement can use.
+// identical agents. bound is ceil(placed tasks · a task's largest share of
+// an agent), the least agents any placement can use, and agents/bound
+// compares the agents used with it. The goal is the row
+// tasks=1000/offers=10000/binpack: under 2 ms (2,000,000 ns/op) with
+// agents/bound at most 1.01.
 func BenchmarkIdenticalTaskManagers(b *testing.B) {
 	for _, nTasks := range []int{200, 1000, 10000} {
 		for _, nOffers := range []int{1000, 10000} {
@@ -129,6 +131,7 @@ func BenchmarkIdenticalTaskManagers(b *testing.B) {
 					bound := math.Ceil(float64(placed) * 0.25)
 					b.ReportMetric(float64(placed), "placed")
 					b.ReportMetric(float64(agents), "agents")
+					b.ReportMetric(bound, "bound")
 					b.ReportMetric(float64(agents)/bound, "agents/bound")
 				})
 			}

@@ -108,9 +108,16 @@
 //
 // # Cost
 //
-// For one class, Place takes time linear in offers and tasks, plus log
-// factors: grouping uses a hash index, the best agent comes off a heap,
-// and a whole agent's worth of tasks is placed in one step. With several
-// classes, the FFD plan sorts the agents once, and the agent-by-agent plan
-// looks at every class for every task it places.
+// Place reads every offer once and keeps only a few words per offer: a
+// small Swiss table groups offers by agent, a fast lane validates and adds
+// up the usual resources, and the large working arrays are reused from
+// call to call. For one class it takes time linear in offers and tasks:
+// agents alike but for their names are scored once per run of them, the
+// agents to open are chosen by a radix selection over their rank (tasks
+// they take, fullness, name) instead of by ordering all of them, and a
+// whole agent's worth of tasks is placed in one step; a per-host limit
+// that couples agents of one host falls back to a heap. A plan keeps rows
+// of what is left only for the agents it uses. With several classes, the
+// FFD plan sorts the agents once, and the agent-by-agent plan looks at
+// every class for every task it places.
 package offers

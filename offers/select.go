@@ -132,10 +132,20 @@ func (p *planner) firstRanked(items []ranked, ranks []rank, n int64, sorted bool
 		return out
 	}
 	slices.SortFunc(out, func(x, y ranked) int {
-		for w := range 4 {
-			if a, b := keyWord(&x, ranks, w), keyWord(&y, ranks, w); a != b {
-				return cmpU64(a, b)
+		if x.rank != y.rank {
+			a, b := &ranks[x.rank].key, &ranks[y.rank].key
+			if a[0] != b[0] {
+				return cmpU64(a[0], b[0])
 			}
+			if a[1] != b[1] {
+				return cmpU64(a[1], b[1])
+			}
+		}
+		if x.name[0] != y.name[0] {
+			return cmpU64(x.name[0], y.name[0])
+		}
+		if x.name[1] != y.name[1] {
+			return cmpU64(x.name[1], y.name[1])
 		}
 		return p.nameCmp(x.b, y.b)
 	})
