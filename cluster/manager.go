@@ -340,6 +340,10 @@ func (m *Manager) webUIURL() string {
 	return m.cfg.AdvertisedURL
 }
 
+// maxBatch bounds how many notifications the loop handles before it
+// saves and sends, so that calls are never held back for long.
+const maxBatch = 1024
+
 // loop is the owner goroutine.
 func (m *Manager) loop(ctx context.Context) error {
 	stopClient, notes := m.startClient(ctx)
@@ -359,27 +363,46 @@ func (m *Manager) loop(ctx context.Context) error {
 				"failover_timeout", m.cfg.Options.FailoverTimeout)
 			return nil
 		case n, ok := <-notes:
-			if !ok {
-				// The client ended without a Fatal: only when ctx ended.
-				return ctx.Err()
-			}
-			now = m.now()
-			if f, isFatal := n.(mesoshttp.Fatal); isFatal {
-				restart, err := m.onFatal(f.Err, now)
-				if err != nil {
-					if ferr := m.flush(); ferr != nil {
-						return ferr
-					}
-					return err
+			// Take whatever else has arrived too, so that one checkpoint
+			// write and one pass over the workers cover a burst of events:
+			// with thousands of tasks a write costs tens of milliseconds,
+			// and one per status update kept the stream unread until the
+			// heartbeat watchdog cut it.
+			for batch := 0; ; batch++ {
+				if !ok {
+					// The client ended without a Fatal: only when ctx ended.
+					return ctx.Err()
 				}
-				if restart {
-					stopClient()
-					for range notes { // drain until the old client is gone
+				now = m.now()
+				if f, isFatal := n.(mesoshttp.Fatal); isFatal {
+					restart, err := m.onFatal(f.Err, now)
+					if err != nil {
+						if ferr := m.flush(); ferr != nil {
+							return ferr
+						}
+						return err
 					}
-					stopClient, notes = m.startClient(ctx)
+					if restart {
+						stopClient()
+						for range notes { // drain until the old client is gone
+						}
+						stopClient, notes = m.startClient(ctx)
+					}
+					break
 				}
-			} else {
 				m.onNotification(n, now)
+				if _, isEvent := n.(mesoshttp.Event); !isEvent || batch == maxBatch {
+					// A new or lost subscription ends the batch: the calls
+					// queued so far belong to the subscription they were
+					// made for.
+					break
+				}
+				select {
+				case n, ok = <-notes:
+					continue
+				default:
+				}
+				break
 			}
 		case <-timer.C:
 			now = m.now()
