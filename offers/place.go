@@ -80,7 +80,8 @@ type planner struct {
 	in    *Input
 	roles []string
 	sc    *scratch
-	s0    *state // the state whose arrays are the scratch's
+	s0    *state   // the state whose arrays are the scratch's
+	ids   []string // every offer's ID, nil if one has none
 
 	dims   []string       // dimension names
 	others map[string]int // dimension of each requested scalar beyond the four
@@ -422,10 +423,16 @@ func (p *planner) readOffers() {
 	sc.agentIx = agentIx
 	agentKey := func(i int32) string { return offers[p.agents[i].first].AgentID }
 	sums := make([]int64, p.nd)
+	ids := make([]string, n) // the offers to decline, to be cut down by declines
 	for i := range offers {
 		// agentNext and offerNext are written when an offer is linked.
 		p.offerBin[i] = -1
 		o := &offers[i]
+		if ids != nil {
+			if ids[i] = o.ID; o.ID == "" {
+				ids = nil
+			}
+		}
 		usable := o.Role == "" || slices.Contains(p.roles, o.Role)
 		clear(sums)
 		ports, portsRes, ok := p.scan(o, usable, sums)
@@ -473,6 +480,7 @@ func (p *planner) readOffers() {
 		}
 		p.offerBin[i] = p.fileInBin(a, int32(i), sums, ports)
 	}
+	p.ids = ids
 	for _, a := range untidy {
 		p.tidyAgent(a)
 	}
