@@ -83,6 +83,9 @@ type planner struct {
 	s0    *state   // the state whose arrays are the scratch's
 	ids   []string // every offer's ID, nil if one has none
 
+	agentIx *index
+	untidy  []int32 // agents tidyAgent has work with
+
 	dims   []string       // dimension names
 	others map[string]int // dimension of each requested scalar beyond the four
 	nd     int
@@ -408,20 +411,13 @@ func (p *planner) readOffers() {
 	p.bins = sized(sc.bins, n)[:0]
 	p.init = sized(sc.init, n*p.nd)[:0]
 	p.initPorts = sized(sc.initPorts, n)[:0]
-	var untidy []int32
-	messy := func(a int32) {
-		if ag := &p.agents[a]; !ag.untidy {
-			ag.untidy = true
-			untidy = append(untidy, a)
-		}
-	}
+	p.agentIx = newIndex(n, sc.agentIx)
+	sc.agentIx = p.agentIx
 	// One pass validates each offer, files it under its agent and its bin
 	// and adds up what it offers, while its memory is at hand. Agents with
 	// one offer, nearly all of them, are finished in it too; the others are
-	// listed for tidyAgent.
-	agentIx := newIndex(n, sc.agentIx)
-	sc.agentIx = agentIx
-	agentKey := func(i int32) string { return offers[p.agents[i].first].AgentID }
+	// listed for tidyAgent. The loop keeps to the common case; anything
+	// else is a call, so that the loop's values stay in registers.
 	sums := make([]int64, p.nd)
 	ids := make([]string, n) // the offers to decline, to be cut down by declines
 	for i := range offers {
@@ -436,55 +432,79 @@ func (p *planner) readOffers() {
 		usable := o.Role == "" || slices.Contains(p.roles, o.Role)
 		clear(sums)
 		ports, portsRes, ok := p.scan(o, usable, sums)
-		var e *OfferError
 		if !ok {
-			e = checkOffer(o)
-			if o.ID == "" || o.AgentID == "" {
-				p.addBad(i, e)
-				continue
-			}
-		}
-		a := agentIx.add(o.AgentID, int32(len(p.agents)), agentKey)
-		if a < 0 {
-			a = int32(len(p.agents))
-			p.agents = append(p.agents, agent{first: int32(i), last: int32(i), bin: -1})
-		} else {
-			ag := &p.agents[a]
-			p.agentNext[ag.last] = int32(i)
-			ag.last = int32(i)
-			messy(a)
-		}
-		if e != nil {
-			// Filed all the same, for tidyAgent to see a repeated ID; it
-			// reports the error unless the offer is a repeat.
-			if p.offerErr == nil {
-				p.offerErr = make([]*OfferError, n)
-			}
-			p.offerErr[i] = e
-			messy(a)
+			p.readBad(int32(i), usable, sums)
 			continue
 		}
-		if !ok {
-			// scan is stricter than checkOffer nowhere; should it ever
-			// be, count again the slow way.
-			clear(sums)
-			ports, portsRes = p.sum(o, usable, sums)
+		a := p.fileInAgent(int32(i), portsRes)
+		if usable {
+			p.offerBin[i] = p.fileInBin(a, int32(i), sums, ports)
 		}
-		if portsRes > 0 {
-			if p.agents[a].portsRes += portsRes; p.agents[a].portsRes > 1 {
-				messy(a)
-			}
-		}
-		if !usable {
-			continue
-		}
-		p.offerBin[i] = p.fileInBin(a, int32(i), sums, ports)
 	}
 	p.ids = ids
-	for _, a := range untidy {
+	for _, a := range p.untidy {
 		p.tidyAgent(a)
 	}
 	p.finishBins()
+}
+
+// fileInAgent files valid offer i, with portsRes ports resources, under
+// its agent and returns the agent.
+func (p *planner) fileInAgent(i, portsRes int32) int32 {
+	a := p.agentIx.add(p.in.Offers[i].AgentID, int32(len(p.agents)), p.agentKey)
+	if a < 0 {
+		a = int32(len(p.agents))
+		p.agents = append(p.agents, agent{first: i, last: i, portsRes: portsRes, bin: -1})
+		if portsRes > 1 {
+			p.messy(a)
+		}
+		return a
+	}
+	ag := &p.agents[a]
+	p.agentNext[ag.last] = i
+	ag.last = i
+	ag.portsRes += portsRes
+	p.messy(a)
+	return a
+}
+
+// readBad deals with offer i, which scan found not plainly valid.
+func (p *planner) readBad(i int32, usable bool, sums []int64) {
+	o := &p.in.Offers[i]
+	e := checkOffer(o)
+	if e == nil {
+		// scan is stricter than checkOffer nowhere; should it ever be,
+		// count again the slow way.
+		clear(sums)
+		ports, portsRes := p.sum(o, usable, sums)
+		a := p.fileInAgent(i, portsRes)
+		if usable {
+			p.offerBin[i] = p.fileInBin(a, i, sums, ports)
+		}
+		return
+	}
+	if o.ID == "" || o.AgentID == "" {
+		p.addBad(int(i), e)
+		return
+	}
+	// Filed all the same, for tidyAgent to see a repeated ID; it reports
+	// the error unless the offer is a repeat.
+	a := p.fileInAgent(i, 0)
+	if p.offerErr == nil {
+		p.offerErr = make([]*OfferError, len(p.in.Offers))
+	}
+	p.offerErr[i] = e
+	p.messy(a)
+}
+
+func (p *planner) agentKey(a int32) string { return p.in.Offers[p.agents[a].first].AgentID }
+
+// messy lists agent a for tidyAgent.
+func (p *planner) messy(a int32) {
+	if ag := &p.agents[a]; !ag.untidy {
+		ag.untidy = true
+		p.untidy = append(p.untidy, a)
+	}
 }
 
 // finishBins adds up what all bins offer and builds the host index if
