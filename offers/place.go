@@ -507,7 +507,8 @@ func (p *planner) messy(a int32) {
 	}
 }
 
-// finishBins adds up what all bins offer and builds the host index if
+// finishBins goes over the bins once: their name keys and shapes, what
+// they offer together (where that is used), and the host index if
 // anything counts tasks per host (spread, a per-host limit).
 func (p *planner) finishBins() {
 	perHost := p.in.Strategy == Spread

@@ -279,9 +279,10 @@ func (p *planner) nameBefore(x, y *cand) bool {
 	return p.nameCmp(x.b, y.b) < 0
 }
 
-// candHeap is a binary heap of candidates, the best (by before) on top.
-// It is heap specialised, since ranking ten thousand agents is most of
-// what opening agents costs.
+// candHeap is a binary heap of candidates, the best (by before) on top:
+// heap specialised, without copies or calls through a function value. It
+// serves fillFresh when a per-host limit couples the bins of a host, so
+// that placing on one changes the keys of others.
 type candHeap struct {
 	p     *planner
 	items []cand
