@@ -182,6 +182,13 @@ func parseZooKeeperMaster(s string) (Master, error) {
 		return Master{}, newProblem(ErrInvalid, "zk:// needs a path after the servers, such as /mesos (\"/\" alone is not allowed)")
 	}
 	m := Master{Kind: MasterZooKeeper, ZKPath: strings.TrimSuffix(path, "/")}
+	// ZooKeeper refuses empty, "." and ".." path elements
+	// (PathUtils.validatePath), so such a path could never be watched.
+	for _, elem := range strings.Split(m.ZKPath[1:], "/") {
+		if elem == "" || elem == "." || elem == ".." {
+			return Master{}, newProblem(ErrInvalid, "zk:// path %q is not a ZooKeeper path: no empty, \".\" or \"..\" elements", path)
+		}
+	}
 	if i := strings.LastIndexByte(servers, '@'); i >= 0 {
 		cred := servers[:i]
 		servers = servers[i+1:]
