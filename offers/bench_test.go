@@ -139,6 +139,35 @@ func BenchmarkIdenticalTaskManagers(b *testing.B) {
 	}
 }
 
+// BenchmarkCommonHostPrefix is the goal row of
+// BenchmarkIdenticalTaskManagers with hostnames that share their first 24
+// bytes, as clusters name hosts (mesos-agent-production-00042...): agents
+// alike but for their names are told apart by hostname.
+func BenchmarkCommonHostPrefix(b *testing.B) {
+	in := offers.Input{Offers: identicalOffers(10000), Tasks: taskManagers(1000)}
+	for i := range in.Offers {
+		in.Offers[i].Hostname = "mesos-agent-production-" + in.Offers[i].Hostname
+	}
+	for _, impl := range []string{"binpack", "naive-first-fit"} {
+		b.Run(impl, func(b *testing.B) {
+			var agents int
+			for b.Loop() {
+				if impl == "naive-first-fit" {
+					_, used, _ := naiveFirstFit(in)
+					agents = len(used)
+					continue
+				}
+				p, err := offers.Place(in)
+				if err != nil {
+					b.Fatal(err)
+				}
+				agents = len(p.Launches)
+			}
+			b.ReportMetric(float64(agents), "agents")
+		})
+	}
+}
+
 // mixAgents are heterogeneous agents at 1000 MB per core, as in Fenzo's
 // TestLotsOfTasks: 40 % with 8 cores, 40 % with 16, 20 % with 32.
 func mixAgents(n int) []offers.Offer {

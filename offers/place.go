@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -532,6 +533,7 @@ func (p *planner) finishBins() {
 	p.shape = sized(p.sc.shape, len(p.bins))
 	p.sc.shape = p.shape
 	nd, init, initPorts, shape := p.nd, p.init, p.initPorts, p.shape
+	lcp, firstHost, firstKey := -1, "", [2]uint64{} // of the live bins' hostnames
 	for b := range p.bins {
 		row := init[b*nd : (b+1)*nd]
 		shape[b] = int32(b)
@@ -541,7 +543,13 @@ func (p *planner) finishBins() {
 		if bn := &p.bins[b]; bn.first >= 0 {
 			// Hostnames are reads from all over memory, which a loop this
 			// small keeps several of in flight.
-			bn.hkey = prefixKey(p.in.Offers[p.agents[bn.agent].first].Hostname)
+			host := p.in.Offers[p.agents[bn.agent].first].Hostname
+			bn.hkey = prefixKey(host)
+			if lcp < 0 {
+				lcp, firstHost, firstKey = len(host), host, bn.hkey
+			} else if lcp > 0 {
+				lcp = commonPrefix(firstHost, firstKey, host, bn.hkey, lcp)
+			}
 			p.liveBins++
 			p.anyGPU = p.anyGPU || row[dimGPUs] > 0
 			if totals {
@@ -558,6 +566,17 @@ func (p *planner) finishBins() {
 				p.sharedHosts = true
 			}
 			p.hostOf[b] = h
+		}
+	}
+	if lcp >= 8 {
+		// Every name key would begin with the same word, and names would
+		// be told apart by comparing strings (hosts named like
+		// mesos-agent-prod-0001): key them on what follows the prefix all
+		// share instead, which orders them the same.
+		for b := range p.bins {
+			if bn := &p.bins[b]; bn.first >= 0 {
+				bn.hkey = prefixKey(p.in.Offers[p.agents[bn.agent].first].Hostname[lcp:])
+			}
 		}
 	}
 }
@@ -844,6 +863,24 @@ func (p *planner) unfile(i int32) {
 		p.takeBack(b, &p.in.Offers[i])
 		p.offerBin[i] = -1
 	}
+}
+
+// commonPrefix is how many of the first n bytes a and b have in common,
+// given their prefix keys; n is at most len(a). Mostly the keys tell.
+func commonPrefix(a string, ka [2]uint64, b string, kb [2]uint64, n int) int {
+	n = min(n, len(b))
+	i := 16
+	switch {
+	case ka[0] != kb[0]:
+		i = bits.LeadingZeros64(ka[0]^kb[0]) / 8
+	case ka[1] != kb[1]:
+		i = 8 + bits.LeadingZeros64(ka[1]^kb[1])/8
+	default:
+		for i < n && a[i] == b[i] {
+			i++
+		}
+	}
+	return min(i, n)
 }
 
 // prefixKey holds the first 16 bytes of s (zero-padded) as two numbers

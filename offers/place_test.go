@@ -2,11 +2,13 @@ package offers_test
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -942,5 +944,44 @@ func TestGPUAgentWithItsGPUsGivenAway(t *testing.T) {
 	})
 	if got := perAgent(p); got != "a1:3" {
 		t.Fatalf("got %q, want all three on a1", got)
+	}
+}
+
+// Hosts named alike for their first twenty-odd bytes, as clusters name
+// them, are still taken in name order: among identical agents, the first
+// by hostname, a hostname that is the common prefix itself first of all.
+func TestHostnamesWithALongCommonPrefix(t *testing.T) {
+	const prefix = "mesos-agent-production-"
+	names := []string{prefix}
+	for n := 1; n <= 30; n++ {
+		names = append(names, prefix+strconv.Itoa(n))
+	}
+	rand.New(rand.NewPCG(5, 6)).Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
+	var in offers.Input
+	for i, host := range names {
+		in.Offers = append(in.Offers, offer(fmt.Sprintf("o%d", i), "agent@"+host, host, cpus(2), mem(4096)))
+	}
+	for _, tc := range []struct {
+		name     string
+		strategy offers.Strategy
+		tasks    int
+		want     []string // hostnames used, in plan order
+	}{
+		{"binpack", offers.Binpack, 6, []string{prefix, prefix + "1", prefix + "10"}},
+		{"spread", offers.Spread, 4, []string{prefix, prefix + "1", prefix + "10", prefix + "11"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := in
+			in.Strategy = tc.strategy
+			in.Tasks = tasks("tm", tc.tasks, offers.Task{CPUs: 1, MemMB: 2048})
+			p := mustPlace(t, in)
+			var got []string
+			for _, l := range p.Launches {
+				got = append(got, l.Hostname)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("got hosts %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
