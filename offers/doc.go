@@ -116,7 +116,9 @@
 // agents to open are chosen by a radix selection over their rank (tasks
 // they take, fullness, name) instead of by ordering all of them, and a
 // whole agent's worth of tasks is placed in one step; a per-host limit
-// that couples agents of one host falls back to a heap. A plan keeps rows
+// that couples agents of one host falls back to a heap. Names are compared
+// by a key of sixteen bytes taken after the prefix all hostnames share, and
+// as strings only where the keys are equal. A plan keeps rows
 // of what is left only for the agents it uses. With several classes, the
 // FFD plan sorts the agents once, and the agent-by-agent plan looks at
 // every class for every task it places.
