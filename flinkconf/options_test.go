@@ -18,7 +18,7 @@ func testEnv(vars map[string]string) flinkconf.Env {
 		Getenv:      func(k string) string { return vars[k] },
 		CurrentUser: func() (string, error) { return "alice", nil },
 		Hostname:    func() (string, error) { return "host1", nil },
-		Getwd:       func() (string, error) { return "/work", nil },
+		Getwd:       func() (string, error) { return "/srv/flink", nil },
 	}
 }
 
@@ -93,7 +93,7 @@ func optionCases(dir string) []optCase {
 		{key: "mesos.resourcemanager.reconciliation-interval", get: func(o *flinkconf.Options) any { return o.ReconciliationInterval }, def: 15 * time.Minute, set: "1 h", want: time.Hour, bad: "0", kind: flinkconf.ErrOutOfRange},
 		{key: "mesos.initial-tasks", get: func(o *flinkconf.Options) any { return o.InitialTasks }, def: 1, set: "4", want: 4, bad: "-1", kind: flinkconf.ErrOutOfRange},
 		{key: "mesos.maximum-failed-tasks", get: func(o *flinkconf.Options) any { return o.MaxFailedTasks }, def: -1, set: "10", want: 10, bad: "-2", kind: flinkconf.ErrOutOfRange},
-		{key: "mesos.resourcemanager.checkpoint-dir", get: func(o *flinkconf.Options) any { return o.CheckpointDir }, def: "/work/flink-mesos-state", set: "file:///var/lib/fm", want: "/var/lib/fm", bad: "hdfs:///fm", kind: flinkconf.ErrUnsupported},
+		{key: "mesos.resourcemanager.checkpoint-dir", get: func(o *flinkconf.Options) any { return o.CheckpointDir }, def: "/srv/flink/flink-mesos-state", set: "file:///var/lib/fm", want: "/var/lib/fm", bad: "hdfs:///fm", kind: flinkconf.ErrUnsupported},
 
 		{key: "mesos.resourcemanager.tasks.cpus", get: func(o *flinkconf.Options) any { return o.TaskManager.CPUs }, def: 1.0, set: "2.5", want: 2.5, bad: "-1", kind: flinkconf.ErrOutOfRange},
 		{key: "mesos.resourcemanager.tasks.gpus", get: func(o *flinkconf.Options) any { return o.TaskManager.GPUs }, def: 0, set: "2", want: 2, bad: "-1", kind: flinkconf.ErrOutOfRange},
@@ -144,7 +144,7 @@ func optionCases(dir string) []optCase {
 
 		{key: "high-availability", get: func(o *flinkconf.Options) any { return o.HA.Mode }, def: "NONE", set: "ZooKeeper", want: "zookeeper", bad: "org.example.MyHAFactory", kind: flinkconf.ErrUnsupported,
 			extra: map[string]string{"high-availability.zookeeper.quorum": "z:2181", "high-availability.storageDir": "hdfs:///flink/ha"}},
-		{key: "high-availability.storageDir", get: func(o *flinkconf.Options) any { return o.CheckpointDir }, def: "/work/flink-mesos-state", set: "file:///data/ha", want: "/data/ha/default/mesos-scheduler"},
+		{key: "high-availability.storageDir", get: func(o *flinkconf.Options) any { return o.CheckpointDir }, def: "/srv/flink/flink-mesos-state", set: "file:///data/ha", want: "/data/ha/default/mesos-scheduler"},
 		{key: "high-availability.cluster-id", get: func(o *flinkconf.Options) any { return o.HA.ClusterID }, def: "/default", set: "/prod", want: "/prod"},
 		{key: "high-availability.zookeeper.quorum", get: func(o *flinkconf.Options) any { return o.HA.Quorum }, def: "", set: "z1:2181,z2:2181", want: "z1:2181,z2:2181"},
 		{key: "high-availability.zookeeper.path.root", get: func(o *flinkconf.Options) any { return o.HA.Root }, def: "/flink", set: "/f", want: "/f"},
