@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,6 +151,45 @@ func BenchmarkCommonHostPrefix(b *testing.B) {
 	for i := range in.Offers {
 		in.Offers[i].Hostname = "mesos-agent-production-" + in.Offers[i].Hostname
 	}
+	for _, impl := range []string{"binpack", "naive-first-fit"} {
+		b.Run(impl, func(b *testing.B) {
+			var agents int
+			for b.Loop() {
+				if impl == "naive-first-fit" {
+					_, used, _ := naiveFirstFit(in)
+					agents = len(used)
+					continue
+				}
+				p, err := offers.Place(in)
+				if err != nil {
+					b.Fatal(err)
+				}
+				agents = len(p.Launches)
+			}
+			b.ReportMetric(float64(agents), "agents")
+		})
+	}
+}
+
+// BenchmarkScatteredOffers is the goal row of
+// BenchmarkIdenticalTaskManagers with the parts of every offer (resources,
+// ports, attributes, strings) allocated again in a random order of offers,
+// with garbage between: memory order is not slice order, as for offers
+// decoded into the heap of a scheduler that has run for a while.
+func BenchmarkScatteredOffers(b *testing.B) {
+	in := offers.Input{Offers: identicalOffers(10000), Tasks: taskManagers(1000)}
+	var garbage [][]byte
+	for _, k := range rand.New(rand.NewPCG(3, 3)).Perm(len(in.Offers)) {
+		o := &in.Offers[k]
+		garbage = append(garbage, make([]byte, 64+k%200))
+		o.Resources = slices.Clone(o.Resources)
+		for r := range o.Resources {
+			o.Resources[r].Ranges = slices.Clone(o.Resources[r].Ranges)
+		}
+		o.Attributes = slices.Clone(o.Attributes)
+		o.ID, o.AgentID, o.Hostname = strings.Clone(o.ID), strings.Clone(o.AgentID), strings.Clone(o.Hostname)
+	}
+	runtime.KeepAlive(garbage)
 	for _, impl := range []string{"binpack", "naive-first-fit"} {
 		b.Run(impl, func(b *testing.B) {
 			var agents int

@@ -86,6 +86,7 @@ type planner struct {
 
 	agentIx *index
 	untidy  []int32 // agents tidyAgent has work with
+	ahead   uintptr // what readOffers read ahead, kept so that the reads are made
 
 	dims   []string       // dimension names
 	others map[string]int // dimension of each requested scalar beyond the four
@@ -421,10 +422,30 @@ func (p *planner) readOffers() {
 	// else is a call, so that the loop's values stay in registers.
 	sums := make([]int64, p.nd)
 	ids := make([]string, n) // the offers to decline, to be cut down by declines
+	var ahead uintptr
 	for i := range offers {
 		// agentNext and offerNext are written when an offer is linked.
 		p.offerBin[i] = -1
 		o := &offers[i]
+		// Go has no prefetch, so read a word of what the offer three
+		// ahead points to (its resources, attributes and agent ID): their
+		// loads are then under way while this offer is read, instead of
+		// each waiting its turn. That pays where the offers' parts lie
+		// scattered in the heap, as offers decoded by a long-running
+		// process do (BenchmarkScatteredOffers); where they lie in order,
+		// the processor's own prefetching does the same.
+		if j := i + 3; j < len(offers) {
+			q := &offers[j]
+			if n := len(q.Resources); n > 0 {
+				ahead += uintptr(q.Resources[0].Kind) + uintptr(q.Resources[n-1].Kind)
+			}
+			if len(q.Attributes) > 0 {
+				ahead += uintptr(len(q.Attributes[0].Name))
+			}
+			if len(q.AgentID) > 0 {
+				ahead += uintptr(q.AgentID[0])
+			}
+		}
 		if ids != nil {
 			if ids[i] = o.ID; o.ID == "" {
 				ids = nil
@@ -442,7 +463,7 @@ func (p *planner) readOffers() {
 			p.offerBin[i] = p.fileInBin(a, int32(i), sums, ports)
 		}
 	}
-	p.ids = ids
+	p.ids, p.ahead = ids, ahead
 	for _, a := range p.untidy {
 		p.tidyAgent(a)
 	}
