@@ -175,7 +175,8 @@ func BenchmarkCommonHostPrefix(b *testing.B) {
 // BenchmarkIdenticalTaskManagers with the parts of every offer (resources,
 // ports, attributes, strings) allocated again in a random order of offers,
 // with garbage between: memory order is not slice order, as for offers
-// decoded into the heap of a scheduler that has run for a while.
+// decoded into the heap of a scheduler that has run for a while. Reading
+// an offer then waits for memory several times instead of streaming.
 func BenchmarkScatteredOffers(b *testing.B) {
 	in := offers.Input{Offers: identicalOffers(10000), Tasks: taskManagers(1000)}
 	var garbage [][]byte

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,7 +85,6 @@ type planner struct {
 
 	agentIx *index
 	untidy  []int32 // agents tidyAgent has work with
-	ahead   uintptr // what readOffers read ahead, kept so that the reads are made
 
 	dims   []string       // dimension names
 	others map[string]int // dimension of each requested scalar beyond the four
@@ -422,30 +420,10 @@ func (p *planner) readOffers() {
 	// else is a call, so that the loop's values stay in registers.
 	sums := make([]int64, p.nd)
 	ids := make([]string, n) // the offers to decline, to be cut down by declines
-	var ahead uintptr
 	for i := range offers {
 		// agentNext and offerNext are written when an offer is linked.
 		p.offerBin[i] = -1
 		o := &offers[i]
-		// Go has no prefetch, so read a word of what the offer three
-		// ahead points to (its resources, attributes and agent ID): their
-		// loads are then under way while this offer is read, instead of
-		// each waiting its turn. That pays where the offers' parts lie
-		// scattered in the heap, as offers decoded by a long-running
-		// process do (BenchmarkScatteredOffers); where they lie in order,
-		// the processor's own prefetching does the same.
-		if j := i + 3; j < len(offers) {
-			q := &offers[j]
-			if n := len(q.Resources); n > 0 {
-				ahead += uintptr(q.Resources[0].Kind) + uintptr(q.Resources[n-1].Kind)
-			}
-			if len(q.Attributes) > 0 {
-				ahead += uintptr(len(q.Attributes[0].Name))
-			}
-			if len(q.AgentID) > 0 {
-				ahead += uintptr(q.AgentID[0])
-			}
-		}
 		if ids != nil {
 			if ids[i] = o.ID; o.ID == "" {
 				ids = nil
@@ -463,7 +441,7 @@ func (p *planner) readOffers() {
 			p.offerBin[i] = p.fileInBin(a, int32(i), sums, ports)
 		}
 	}
-	p.ids, p.ahead = ids, ahead
+	p.ids = ids
 	for _, a := range p.untidy {
 		p.tidyAgent(a)
 	}
@@ -554,7 +532,9 @@ func (p *planner) finishBins() {
 	p.shape = sized(p.sc.shape, len(p.bins))
 	p.sc.shape = p.shape
 	nd, init, initPorts, shape := p.nd, p.init, p.initPorts, p.shape
-	lcp, firstHost, firstKey := -1, "", [2]uint64{} // of the live bins' hostnames
+	// Whether all live bins' name keys begin with the same word.
+	var seen bool
+	var firstWord, otherWords uint64
 	for b := range p.bins {
 		row := init[b*nd : (b+1)*nd]
 		shape[b] = int32(b)
@@ -564,13 +544,11 @@ func (p *planner) finishBins() {
 		if bn := &p.bins[b]; bn.first >= 0 {
 			// Hostnames are reads from all over memory, which a loop this
 			// small keeps several of in flight.
-			host := p.in.Offers[p.agents[bn.agent].first].Hostname
-			bn.hkey = prefixKey(host)
-			if lcp < 0 {
-				lcp, firstHost, firstKey = len(host), host, bn.hkey
-			} else if lcp > 0 {
-				lcp = commonPrefix(firstHost, firstKey, host, bn.hkey, lcp)
+			bn.hkey = prefixKey(p.in.Offers[p.agents[bn.agent].first].Hostname)
+			if !seen {
+				seen, firstWord = true, bn.hkey[0]
 			}
+			otherWords |= bn.hkey[0] ^ firstWord
 			p.liveBins++
 			p.anyGPU = p.anyGPU || row[dimGPUs] > 0
 			if totals {
@@ -589,16 +567,8 @@ func (p *planner) finishBins() {
 			p.hostOf[b] = h
 		}
 	}
-	if lcp >= 8 {
-		// Every name key would begin with the same word, and names would
-		// be told apart by comparing strings (hosts named like
-		// mesos-agent-prod-0001): key them on what follows the prefix all
-		// share instead, which orders them the same.
-		for b := range p.bins {
-			if bn := &p.bins[b]; bn.first >= 0 {
-				bn.hkey = prefixKey(p.in.Offers[p.agents[bn.agent].first].Hostname[lcp:])
-			}
-		}
+	if seen && otherWords == 0 {
+		p.skipCommonPrefix()
 	}
 }
 
@@ -886,22 +856,35 @@ func (p *planner) unfile(i int32) {
 	}
 }
 
-// commonPrefix is how many of the first n bytes a and b have in common,
-// given their prefix keys; n is at most len(a). Mostly the keys tell.
-func commonPrefix(a string, ka [2]uint64, b string, kb [2]uint64, n int) int {
-	n = min(n, len(b))
-	i := 16
-	switch {
-	case ka[0] != kb[0]:
-		i = bits.LeadingZeros64(ka[0]^kb[0]) / 8
-	case ka[1] != kb[1]:
-		i = 8 + bits.LeadingZeros64(ka[1]^kb[1])/8
-	default:
-		for i < n && a[i] == b[i] {
-			i++
+// skipCommonPrefix keys the live bins' names on what follows the prefix
+// all their hostnames share, which orders them the same. finishBins calls
+// it when every name key begins with the same word: hosts named like
+// mesos-agent-production-0001 would otherwise be told apart by comparing
+// strings.
+func (p *planner) skipCommonPrefix() {
+	lcp := -1
+	var first string
+	for b := range p.bins {
+		if bn := &p.bins[b]; bn.first >= 0 {
+			host := p.in.Offers[p.agents[bn.agent].first].Hostname
+			if lcp < 0 {
+				lcp, first = len(host), host
+				continue
+			}
+			lcp = min(lcp, len(host))
+			for i := range lcp {
+				if host[i] != first[i] {
+					lcp = i
+					break
+				}
+			}
 		}
 	}
-	return min(i, n)
+	for b := range p.bins {
+		if bn := &p.bins[b]; bn.first >= 0 {
+			bn.hkey = prefixKey(p.in.Offers[p.agents[bn.agent].first].Hostname[lcp:])
+		}
+	}
 }
 
 // prefixKey holds the first 16 bytes of s (zero-padded) as two numbers
