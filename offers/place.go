@@ -542,9 +542,10 @@ func (p *planner) finishBins() {
 			shape[b] = shape[b-1]
 		}
 		if bn := &p.bins[b]; bn.first >= 0 {
-			// Hostnames are reads from all over memory, which a loop this
-			// small keeps several of in flight.
-			bn.hkey = prefixKey(p.in.Offers[p.agents[bn.agent].first].Hostname)
+			if p.agents[bn.agent].untidy {
+				// Its first offer may have changed.
+				bn.hkey = prefixKey(p.in.Offers[p.agents[bn.agent].first].Hostname)
+			}
 			if !seen {
 				seen, firstWord = true, bn.hkey[0]
 			}
@@ -742,7 +743,9 @@ func (p *planner) fileInBin(a, i int32, sums []int64, ports int64) int32 {
 		prev = b
 	}
 	b := int32(len(p.bins))
-	p.bins = append(p.bins, bin{agent: a, next: -1, seed: i, first: i})
+	// The name key is taken here, while the offer is at hand: for an agent
+	// with one offer, this offer speaks for it.
+	p.bins = append(p.bins, bin{agent: a, next: -1, seed: i, first: i, hkey: prefixKey(p.in.Offers[i].Hostname)})
 	p.offerNext[i] = -1
 	p.init = append(p.init, sums...)
 	p.initPorts = append(p.initPorts, ports)
@@ -837,10 +840,11 @@ func (p *planner) tidyAgent(a int32) {
 		}
 	}
 	for b := ag.bin; b >= 0; b = p.bins[b].next {
-		if p.bins[b].first < 0 {
+		if bn := &p.bins[b]; bn.first < 0 {
 			// Every offer of this bin was dropped: nothing may come of it.
 			clear(p.init[int(b)*p.nd : int(b+1)*p.nd])
 			p.initPorts[b] = 0
+			bn.hkey = [2]uint64{}
 		}
 	}
 }
