@@ -352,7 +352,7 @@ func (m *Manager) loop(ctx context.Context) error {
 	defer timer.Stop()
 	now := m.now()
 	m.ensure(now)
-	if err := m.flush(); err != nil {
+	if err := m.flush(ctx); err != nil {
 		return err
 	}
 	for {
@@ -377,7 +377,7 @@ func (m *Manager) loop(ctx context.Context) error {
 				if f, isFatal := n.(mesoshttp.Fatal); isFatal {
 					restart, err := m.onFatal(f.Err, now)
 					if err != nil {
-						if ferr := m.flush(); ferr != nil {
+						if ferr := m.flush(ctx); ferr != nil {
 							return ferr
 						}
 						return err
@@ -416,7 +416,7 @@ func (m *Manager) loop(ctx context.Context) error {
 		}
 		m.ensure(now)
 		m.offerInterest(now)
-		if err := m.flush(); err != nil {
+		if err := m.flush(ctx); err != nil {
 			return err
 		}
 		if m.stopping != nil {
@@ -437,7 +437,13 @@ func (m *Manager) startClient(ctx context.Context) (context.CancelFunc, <-chan m
 // flush saves the state if it changed, then sends the queued calls in
 // order. A failed save is fatal: the scheduler cannot know what is stored,
 // so it must restart from the checkpoint rather than act on a guess.
-func (m *Manager) flush() error {
+//
+// One offer event from a large cluster can ask for more calls than the
+// client queues (an ACCEPT per agent, then an ACKNOWLEDGE per update), so
+// flush waits for room rather than lose the subscription. Events arriving
+// meanwhile wait in the client and then the connection, as during any long
+// step of the loop; the heartbeat watchdog does not count that time.
+func (m *Manager) flush(ctx context.Context) error {
 	if m.dirty {
 		st := hastore.State{FrameworkID: m.frameworkID, NextTaskNumber: m.nextSeq, Workers: m.workers.records(), Meta: m.meta}
 		start := time.Now()
@@ -452,8 +458,11 @@ func (m *Manager) flush() error {
 		if m.sub == nil {
 			break
 		}
-		if err := m.sub.Send(c); err != nil {
+		if err := m.sub.SendWait(ctx, c); err != nil {
 			m.log.Debug("call not sent", "call", c.GetType().String(), "error", err)
+			if errors.Is(err, mesoshttp.ErrSubscriptionLost) || ctx.Err() != nil {
+				break // the rest would fail alike
+			}
 		}
 	}
 	clear(m.outbox)

@@ -3,9 +3,12 @@ package mesoshttp_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/flink-mesos/flink-mesos/mesoshttp"
 	"github.com/flink-mesos/flink-mesos/mesospb"
@@ -201,5 +204,141 @@ func TestUnreadFailuresBound(t *testing.T) {
 	}
 	if !errors.Is(s.Err(), mesoshttp.ErrSendQueueFull) {
 		t.Fatalf("Err %v, want ErrSendQueueFull", s.Err())
+	}
+}
+
+// TestSendWaitWaitsForRoom: SendWait into a full queue waits until the
+// master takes calls again instead of ending the subscription, and every
+// call goes out once, in the order queued.
+func TestSendWaitWaitsForRoom(t *testing.T) {
+	m, release := blockingMaster(t)
+	c := newClient(t, mesoshttp.Config{Masters: []string{m.serve()}, SendQueueSize: 2})
+	ch := run(t, c, subscribeWith(frameworkInfo()))
+	s := next[mesoshttp.Subscribed](t, ch).Sub
+	if err := s.Send(mesoshttp.Kill(mesoshttp.TaskID("stuck"), nil)); err != nil {
+		t.Fatal(err)
+	}
+	receive(t, m.calls) // in flight, held by the master
+	const n = 10        // five times the queue
+	done := make(chan error, 1)
+	go func() {
+		for i := range n {
+			if err := s.SendWait(t.Context(), mesoshttp.Revive()); err != nil {
+				done <- fmt.Errorf("SendWait %d: %w", i, err)
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("SendWait returned (%v) while the queue was full", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(waitFor):
+		t.Fatal("SendWait never returned after the master took calls again")
+	}
+	for i := range n {
+		if got := receive(t, m.calls); got.GetType() != mesospb.Call_REVIVE {
+			t.Fatalf("call %d reached the master as %v, want REVIVE", i, got.GetType())
+		}
+	}
+	if s.Err() != nil {
+		t.Fatalf("subscription ended: %v", s.Err())
+	}
+}
+
+// TestSendWaitGivesUp: a SendWait whose context ends while the queue is
+// full returns the context's error, sends nothing, and holds its offers
+// again so that they can still be declined; an offer rescinded while it
+// waited stays gone. The subscription lives.
+func TestSendWaitGivesUp(t *testing.T) {
+	m, release := blockingMaster(t)
+	c := newClient(t, mesoshttp.Config{Masters: []string{m.serve()}, SendQueueSize: 1})
+	ch := run(t, c, subscribeWith(frameworkInfo()))
+	s := next[mesoshttp.Subscribed](t, ch).Sub
+	m.push(offersEvent("o1", "o2"))
+	nextEvent(t, ch, mesospb.Event_OFFERS)
+	id := func(s string) *mesospb.OfferID { return &mesospb.OfferID{Value: proto.String(s)} }
+
+	if err := s.Send(mesoshttp.Kill(mesoshttp.TaskID("stuck"), nil)); err != nil {
+		t.Fatal(err)
+	}
+	receive(t, m.calls)
+	if err := s.Send(mesoshttp.Kill(mesoshttp.TaskID("queued"), nil)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	waiting := make(chan error, 1)
+	go func() { waiting <- s.SendWait(ctx, mesoshttp.Decline([]*mesospb.OfferID{id("o1"), id("o2")}, nil)) }()
+	time.Sleep(50 * time.Millisecond)
+	// While it waits, its offers are spoken for.
+	if err := s.Send(mesoshttp.Decline([]*mesospb.OfferID{id("o1")}, nil)); !errors.Is(err, mesoshttp.ErrUnknownOffer) {
+		t.Fatalf("DECLINE of an offer a waiting call names: %v, want ErrUnknownOffer", err)
+	}
+	m.push(rescindEvent("o2"))
+	nextEvent(t, ch, mesospb.Event_RESCIND)
+	cancel()
+	select {
+	case err := <-waiting:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("SendWait: %v, want context.Canceled", err)
+		}
+	case <-time.After(waitFor):
+		t.Fatal("SendWait did not return when its context ended")
+	}
+	close(release)
+	if err := s.SendWait(t.Context(), mesoshttp.Decline([]*mesospb.OfferID{id("o1")}, nil)); err != nil {
+		t.Fatalf("DECLINE of the offer given back: %v", err)
+	}
+	if err := s.Send(mesoshttp.Decline([]*mesospb.OfferID{id("o2")}, nil)); !errors.Is(err, mesoshttp.ErrUnknownOffer) {
+		t.Fatalf("DECLINE of the offer rescinded while waiting: %v, want ErrUnknownOffer", err)
+	}
+	if got := receive(t, m.calls); got.GetType() != mesospb.Call_KILL {
+		t.Fatalf("master got %v, want the queued KILL", got.GetType())
+	}
+	if got := receive(t, m.calls); got.GetType() != mesospb.Call_DECLINE || len(got.GetDecline().GetOfferIds()) != 1 {
+		t.Fatalf("master got %v, want the DECLINE of o1 alone (the given-up DECLINE must not be sent)", got)
+	}
+	if s.Err() != nil {
+		t.Fatalf("subscription ended: %v", s.Err())
+	}
+}
+
+// TestSendWaitSubscriptionEnds: a SendWait waiting for room learns that
+// the subscription ended.
+func TestSendWaitSubscriptionEnds(t *testing.T) {
+	m, _ := blockingMaster(t)
+	c := newClient(t, mesoshttp.Config{Masters: []string{m.serve()}, SendQueueSize: 1})
+	ch := run(t, c, subscribeWith(frameworkInfo()))
+	s := next[mesoshttp.Subscribed](t, ch).Sub
+	for _, id := range []string{"stuck", "queued"} {
+		if err := s.Send(mesoshttp.Kill(mesoshttp.TaskID(id), nil)); err != nil {
+			t.Fatal(err)
+		}
+		if id == "stuck" {
+			receive(t, m.calls)
+		}
+	}
+	waiting := make(chan error, 1)
+	go func() { waiting <- s.SendWait(t.Context(), mesoshttp.Revive()) }()
+	time.Sleep(50 * time.Millisecond)
+	m.closeStream(true)
+	select {
+	case err := <-waiting:
+		if !errors.Is(err, mesoshttp.ErrSubscriptionLost) {
+			t.Fatalf("SendWait: %v, want ErrSubscriptionLost", err)
+		}
+	case <-time.After(waitFor):
+		t.Fatal("SendWait did not return when the subscription ended")
+	}
+	if err := s.SendWait(nil, mesoshttp.Revive()); !errors.Is(err, mesoshttp.ErrInvalidCall) { //nolint:staticcheck // a nil context is what is tested
+		t.Fatalf("SendWait(nil ctx): %v, want ErrInvalidCall", err)
 	}
 }

@@ -77,8 +77,20 @@ type Subscription struct {
 
 	// mu guards the following.
 	mu      sync.Mutex
-	offers  map[string]struct{}
-	inverse map[string]struct{}
+	offers  offerSet
+	inverse offerSet
+}
+
+// offerSet is what a subscription knows of its offers (or inverse offers):
+// those it holds, and those named by a SendWait call still waiting for room
+// in the queue. A waiting call's offers go back to held if the call gives
+// up, unless a RESCIND took them meanwhile.
+type offerSet struct {
+	held, waiting map[string]struct{}
+}
+
+func newOfferSet() offerSet {
+	return offerSet{held: make(map[string]struct{}), waiting: make(map[string]struct{})}
 }
 
 // outgoing is one encoded call waiting in the queue.
@@ -121,8 +133,8 @@ func newSubscription(c *Client, ctx context.Context, end context.CancelCauseFunc
 		body:        body,
 		act:         act,
 		events:      events,
-		offers:      make(map[string]struct{}),
-		inverse:     make(map[string]struct{}),
+		offers:      newOfferSet(),
+		inverse:     newOfferSet(),
 	}
 }
 
@@ -179,7 +191,22 @@ func (s *Subscription) lost() error {
 // the subscription has ended, and with ErrSendQueueFull when
 // SendQueueSize calls are already waiting: that ends the subscription.
 func (s *Subscription) Send(call *mesospb.Call) error {
-	return s.enqueue(call, nil, nil)
+	return s.enqueue(call, nil, nil, nil)
+}
+
+// SendWait is Send for an owner that may queue more calls at once than
+// SendQueueSize (one ACCEPT per agent after an offer event from a large
+// cluster, one ACKNOWLEDGE per status update): when the queue is full it
+// waits for room instead of ending the subscription. It returns ctx.Err()
+// if ctx ends first; the call is then not sent and its offers are held
+// again (unless rescinded meanwhile), so that they can still be declined.
+// It fails with ErrSubscriptionLost if the subscription ends while it
+// waits. Calls of one goroutine go out in the order it queued them.
+func (s *Subscription) SendWait(ctx context.Context, call *mesospb.Call) error {
+	if ctx == nil {
+		return fmt.Errorf("%w: SendWait needs a context", ErrInvalidCall)
+	}
+	return s.enqueue(call, nil, nil, ctx)
 }
 
 // Call sends call after those already queued and waits for the master's
@@ -195,7 +222,7 @@ func (s *Subscription) Call(ctx context.Context, call *mesospb.Call) error {
 		return fmt.Errorf("%w: Call needs a context", ErrInvalidCall)
 	}
 	reply := make(chan error, 1)
-	if err := s.enqueue(call, ctx, reply); err != nil {
+	if err := s.enqueue(call, ctx, reply, nil); err != nil {
 		return err
 	}
 	select {
@@ -234,7 +261,10 @@ var payloadNeeded = map[mesospb.Call_Type]func(*mesospb.Call) bool{
 	mesospb.Call_SUPPRESS:                     func(*mesospb.Call) bool { return true },
 }
 
-func (s *Subscription) enqueue(call *mesospb.Call, ctx context.Context, reply chan error) error {
+// enqueue checks, encodes and queues call. With wait set it waits for room
+// in a full queue until wait ends; without, a full queue ends the
+// subscription.
+func (s *Subscription) enqueue(call *mesospb.Call, ctx context.Context, reply chan error, wait context.Context) error {
 	if call == nil {
 		return fmt.Errorf("%w: nil call", ErrInvalidCall)
 	}
@@ -282,44 +312,76 @@ func (s *Subscription) enqueue(call *mesospb.Call, ctx context.Context, reply ch
 	o := &outgoing{typ: t, body: body, ctx: ctx, reply: reply}
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	seen := make(map[string]struct{}, len(ids))
 	for _, id := range ids {
 		if _, dup := seen[id]; dup {
+			s.mu.Unlock()
 			return fmt.Errorf("%w: %v names offer %q twice", ErrInvalidCall, t, id)
 		}
 		seen[id] = struct{}{}
-		if _, ok := set[id]; !ok {
+		if _, ok := set.held[id]; !ok {
+			s.mu.Unlock()
 			return fmt.Errorf("%w: %v names offer %q, which generation %d of framework %q does not hold", ErrUnknownOffer, t, id, s.gen, s.frameworkID)
 		}
 	}
 	select {
 	case s.queue <- o:
+		for _, id := range ids {
+			delete(set.held, id)
+		}
+		s.mu.Unlock()
+		return nil
 	default:
+	}
+	if wait == nil {
 		err := fmt.Errorf("%w: %d calls are waiting for the master", ErrSendQueueFull, cap(s.queue))
 		s.end(err)
+		s.mu.Unlock()
 		return err
 	}
+	// Wait without the lock, which the stream reader needs for every
+	// offer event; the offers are out of held meanwhile so that no other
+	// call can name them too.
 	for _, id := range ids {
-		delete(set, id)
+		delete(set.held, id)
+		set.waiting[id] = struct{}{}
 	}
-	return nil
+	s.mu.Unlock()
+	var gaveUp error
+	select {
+	case s.queue <- o:
+	case <-wait.Done():
+		gaveUp = wait.Err()
+	case <-s.ctx.Done():
+		gaveUp = s.lost()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		if _, ok := set.waiting[id]; ok {
+			delete(set.waiting, id)
+			if gaveUp != nil {
+				set.held[id] = struct{}{}
+			}
+		}
+	}
+	return gaveUp
 }
 
 // offerIDs returns the offer IDs an ACCEPT/DECLINE call (or the
 // inverse-offer forms) names and the set they must be in.
-func (s *Subscription) offerIDs(call *mesospb.Call) ([]string, map[string]struct{}) {
+func (s *Subscription) offerIDs(call *mesospb.Call) ([]string, *offerSet) {
 	var list []*mesospb.OfferID
-	set := s.offers
+	set := &s.offers
 	switch call.GetType() {
 	case mesospb.Call_ACCEPT:
 		list = call.Accept.GetOfferIds()
 	case mesospb.Call_DECLINE:
 		list = call.Decline.GetOfferIds()
 	case mesospb.Call_ACCEPT_INVERSE_OFFERS:
-		list, set = call.AcceptInverseOffers.GetInverseOfferIds(), s.inverse
+		list, set = call.AcceptInverseOffers.GetInverseOfferIds(), &s.inverse
 	case mesospb.Call_DECLINE_INVERSE_OFFERS:
-		list, set = call.DeclineInverseOffers.GetInverseOfferIds(), s.inverse
+		list, set = call.DeclineInverseOffers.GetInverseOfferIds(), &s.inverse
 	default:
 		return nil, nil
 	}
@@ -401,19 +463,19 @@ func (s *Subscription) dispatch(ev *mesospb.Event, out chan<- Notification) bool
 		s.end(&EventError{Message: ev.GetError().GetMessage()})
 		return false
 	case mesospb.Event_OFFERS:
-		if err := remember(s, s.offers, ev.GetOffers().GetOffers()); err != nil {
+		if err := remember(s, &s.offers, ev.GetOffers().GetOffers()); err != nil {
 			s.end(err)
 			return false
 		}
 	case mesospb.Event_INVERSE_OFFERS:
-		if err := remember(s, s.inverse, ev.GetInverseOffers().GetInverseOffers()); err != nil {
+		if err := remember(s, &s.inverse, ev.GetInverseOffers().GetInverseOffers()); err != nil {
 			s.end(err)
 			return false
 		}
 	case mesospb.Event_RESCIND:
-		s.forget(s.offers, ev.GetRescind().GetOfferId().GetValue())
+		s.forget(&s.offers, ev.GetRescind().GetOfferId().GetValue())
 	case mesospb.Event_RESCIND_INVERSE_OFFER:
-		s.forget(s.inverse, ev.GetRescindInverseOffer().GetInverseOfferId().GetValue())
+		s.forget(&s.inverse, ev.GetRescindInverseOffer().GetInverseOfferId().GetValue())
 	}
 	select {
 	case out <- Event{Sub: s, Event: ev}:
@@ -424,21 +486,22 @@ func (s *Subscription) dispatch(ev *mesospb.Event, out chan<- Notification) bool
 }
 
 // remember adds the IDs of offers (or inverse offers) to set.
-func remember[O interface{ GetId() *mesospb.OfferID }](s *Subscription, set map[string]struct{}, offers []O) error {
+func remember[O interface{ GetId() *mesospb.OfferID }](s *Subscription, set *offerSet, offers []O) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(set)+len(offers) > maxOutstandingOffers {
+	if len(set.held)+len(set.waiting)+len(offers) > maxOutstandingOffers {
 		return &ProtocolError{Master: s.Master(), Reason: fmt.Sprintf("more than %d outstanding offers", maxOutstandingOffers)}
 	}
 	for _, o := range offers {
-		set[o.GetId().GetValue()] = struct{}{}
+		set.held[o.GetId().GetValue()] = struct{}{}
 	}
 	return nil
 }
 
-func (s *Subscription) forget(set map[string]struct{}, id string) {
+func (s *Subscription) forget(set *offerSet, id string) {
 	s.mu.Lock()
-	delete(set, id)
+	delete(set.held, id)
+	delete(set.waiting, id)
 	s.mu.Unlock()
 }
 
