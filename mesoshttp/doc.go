@@ -101,8 +101,10 @@
 // (checked before allocating), one is decoded while the owner holds
 // another, error bodies are read to 4 KiB, the call queue holds
 // SendQueueSize calls and as many unread CallFailed notifications (more end
-// the subscription with ErrSendQueueFull), and a subscription remembers at
-// most 262144 outstanding offers (a stream past that is a *ProtocolError).
+// the subscription with ErrSendQueueFull; an owner that queues bursts larger
+// than that calls SendWait, which waits for room instead), and a
+// subscription remembers at most 262144 outstanding offers (a stream past
+// that is a *ProtocolError).
 //
 // # Goroutines
 //
