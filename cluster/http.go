@@ -339,7 +339,7 @@ func (m *Manager) overview(now time.Time) Overview {
 	for _, l := range opts.TaskManager.Labels {
 		o.TaskLabels = append(o.TaskLabels, Label{Key: l.Key, Value: l.Value})
 	}
-	if jm := m.workers.jobManager(); jm != nil {
+	if jm := m.jobManager(); jm != nil {
 		v := m.view(jm, now)
 		o.JobManager = &v
 		if p := jm.rec.Ports["rest.port"]; p != 0 && jm.rec.Hostname != "" {
@@ -380,7 +380,7 @@ func (m *Manager) waiting(w *worker, now time.Time) string {
 		return "not subscribed to Mesos"
 	}
 	if w.rec.Role == RoleTaskManager {
-		if jm := m.workers.jobManager(); jm == nil || jm.rec.State != hastore.WorkerLaunched {
+		if jm := m.jobManager(); jm == nil || jm.rec.State != hastore.WorkerLaunched {
 			return "waiting for the JobManager to be placed first"
 		}
 	}

@@ -43,7 +43,7 @@ func (m *Manager) maybePoll(ctx context.Context, now time.Time) {
 	if m.cfg.Mode != PerJob || m.pollBusy || m.stopping != nil || now.Before(m.nextPoll) {
 		return
 	}
-	jm := m.workers.jobManager()
+	jm := m.jobManager()
 	if jm == nil || !jm.running() {
 		m.nextPoll = time.Time{}
 		return

@@ -109,7 +109,7 @@ func (m *Manager) kill(w *worker, now time.Time) {
 // pending returns the New workers that may be launched now, JobManager
 // first. TaskManagers wait until the JobManager's address is known.
 func (m *Manager) pending(now time.Time) (jm *worker, tms []*worker) {
-	j := m.workers.jobManager()
+	j := m.jobManager()
 	if j != nil && j.rec.State == hastore.WorkerNew && !j.notBefore.After(now) {
 		jm = j
 	}

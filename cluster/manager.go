@@ -122,7 +122,9 @@ type Manager struct {
 	now func() time.Time
 
 	// Everything below is owned by the Run goroutine.
-	workers       table
+	workers table
+	// jm caches the active JobManager of workers (see jobManager).
+	jm            *worker
 	frameworkID   string
 	nextSeq       uint64
 	meta          map[string]string
@@ -355,14 +357,25 @@ func (m *Manager) loop(ctx context.Context) error {
 	if err := m.flush(ctx); err != nil {
 		return err
 	}
+	// settle says the passes over the worker table (ensure, offer interest,
+	// the timer) are due. A batch of status updates that changed no record
+	// (TASK_STARTING, TASK_RUNNING: most of a large cluster's events) can
+	// change none of what they compute but a deadline that went away, and
+	// a timer that fires early only looks again. Skipping them keeps an
+	// update's cost from growing with the cluster.
+	settle := true
 	for {
-		m.resetTimer(timer, now)
+		if settle {
+			m.resetTimer(timer, now)
+		}
+		settle = true
 		select {
 		case <-ctx.Done():
 			m.log.Info("scheduler stopping; the Flink cluster keeps running and the next scheduler adopts it",
 				"failover_timeout", m.cfg.Options.FailoverTimeout)
 			return nil
 		case n, ok := <-notes:
+			settle = false
 			// Take whatever else has arrived too, so that one checkpoint
 			// write and one pass over the workers cover a burst of events:
 			// with thousands of tasks a write costs tens of milliseconds,
@@ -375,6 +388,7 @@ func (m *Manager) loop(ctx context.Context) error {
 				}
 				now = m.now()
 				if f, isFatal := n.(mesoshttp.Fatal); isFatal {
+					settle = true
 					restart, err := m.onFatal(f.Err, now)
 					if err != nil {
 						if ferr := m.flush(ctx); ferr != nil {
@@ -391,6 +405,9 @@ func (m *Manager) loop(ctx context.Context) error {
 					break
 				}
 				m.onNotification(n, now)
+				if !quiet(n) {
+					settle = true
+				}
 				if _, isEvent := n.(mesoshttp.Event); !isEvent || batch == maxBatch {
 					// A new or lost subscription ends the batch: the calls
 					// queued so far belong to the subscription they were
@@ -414,8 +431,13 @@ func (m *Manager) loop(ctx context.Context) error {
 			now = m.now()
 			m.onPoll(res, now)
 		}
-		m.ensure(now)
-		m.offerInterest(now)
+		if m.dirty {
+			settle = true
+		}
+		if settle {
+			m.ensure(now)
+			m.offerInterest(now)
+		}
 		if err := m.flush(ctx); err != nil {
 			return err
 		}
@@ -426,6 +448,17 @@ func (m *Manager) loop(ctx context.Context) error {
 		}
 		m.maybePoll(ctx, now)
 	}
+}
+
+// quiet reports whether n is a status update or heartbeat, which change
+// the worker table only through a record (and so m.dirty).
+func quiet(n mesoshttp.Notification) bool {
+	e, ok := n.(mesoshttp.Event)
+	if !ok {
+		return false
+	}
+	t := e.Event.GetType()
+	return t == mesospb.Event_UPDATE || t == mesospb.Event_HEARTBEAT
 }
 
 // startClient runs the Mesos client until the returned function is called.

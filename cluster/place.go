@@ -289,7 +289,7 @@ func (m *Manager) taskInfo(w *worker, res []*mesospb.Resource) *mesospb.TaskInfo
 		if spec.Command == "" {
 			spec.Command = flinkconf.DefaultTaskManagerCmd
 		}
-		if jm := m.workers.jobManager(); jm != nil && jm.rec.State == hastore.WorkerLaunched {
+		if jm := m.jobManager(); jm != nil && jm.rec.State == hastore.WorkerLaunched {
 			d("jobmanager.rpc.address", jm.rec.Hostname)
 			d("jobmanager.rpc.port", strconv.FormatUint(uint64(jm.rec.Ports["jobmanager.rpc.port"]), 10))
 		}

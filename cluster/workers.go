@@ -118,6 +118,17 @@ func (t table) active(role hastore.Role, index int) *worker {
 // jobManager returns the active JobManager worker, if any.
 func (t table) jobManager() *worker { return t.active(RoleJobManager, 0) }
 
+// jobManager is table.jobManager without the pass over the table while the
+// worker found last is still in it and active: it is asked for every
+// TaskManager launched and after every event.
+func (m *Manager) jobManager() *worker {
+	if w := m.jm; w != nil && w.active() && m.workers[w.rec.TaskID] == w {
+		return w
+	}
+	m.jm = m.workers.jobManager()
+	return m.jm
+}
+
 func (t table) records() []hastore.Worker {
 	out := make([]hastore.Worker, 0, len(t))
 	for _, w := range t {
