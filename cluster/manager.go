@@ -475,7 +475,10 @@ func (m *Manager) startClient(ctx context.Context) (context.CancelFunc, <-chan m
 // client queues (an ACCEPT per agent, then an ACKNOWLEDGE per update), so
 // flush waits for room rather than lose the subscription. Events arriving
 // meanwhile wait in the client and then the connection, as during any long
-// step of the loop; the heartbeat watchdog does not count that time.
+// step of the loop; the heartbeat watchdog does not count that time. A
+// master that stops answering holds the loop for one call timeout at most
+// (the client's CallTimeout, 30 s by default): the call in flight then
+// fails, which ends the subscription and so the wait.
 func (m *Manager) flush(ctx context.Context) error {
 	if m.dirty {
 		st := hastore.State{FrameworkID: m.frameworkID, NextTaskNumber: m.nextSeq, Workers: m.workers.records(), Meta: m.meta}
