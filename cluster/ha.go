@@ -1,9 +1,13 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
+	"html/template"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +18,7 @@ import (
 
 	"github.com/flink-mesos/flink-mesos/flinkconf"
 	"github.com/flink-mesos/flink-mesos/hastore"
+	"github.com/flink-mesos/flink-mesos/internal/version"
 	"github.com/flink-mesos/flink-mesos/zkdetect"
 	"github.com/flink-mesos/flink-mesos/zkelect"
 )
@@ -50,7 +55,7 @@ var ErrLeadershipLost = errors.New("cluster: this scheduler no longer leads the 
 func standby(ctx context.Context, opts *flinkconf.Options, ln net.Listener, advertised string, log *slog.Logger) (*zkelect.Leadership, net.Listener, error) {
 	h := newHandoff(ln)
 	view := h.view()
-	st := &standbyState{}
+	st := &standbyState{znode: ElectionPath(opts.HA), now: time.Now}
 	srv := &http.Server{Handler: st.handler(), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan struct{})
 	go func() {
@@ -123,9 +128,20 @@ func masterDetector(opts *flinkconf.Options, log *slog.Logger) (*zkdetect.Detect
 
 // standbyState is what the standby's HTTP API shows.
 type standbyState struct {
+	znode string
+	now   func() time.Time
+
 	mu     sync.Mutex
 	leader string // the leader's advertised URL
 }
+
+//go:embed standby.html
+var standbyHTML string
+
+// standbyTemplate is the standby's status page; html/template escapes the
+// leader's URL, which another process wrote into ZooKeeper, for its
+// context (a scheme other than http or https becomes "#ZgotmplZ").
+var standbyTemplate = template.Must(template.New("standby").Parse(standbyHTML))
 
 func (s *standbyState) setLeader(l string) {
 	s.mu.Lock()
@@ -134,8 +150,9 @@ func (s *standbyState) setLeader(l string) {
 }
 
 // handler answers /healthz and /api/v1/overview with the standby state
-// (200: a standby is healthy), and everything else with 503 naming the
-// leader.
+// (200: a standby is healthy), / with a status page naming the leader,
+// /metrics with flink_mesos_leader 0, and everything else with 503 naming
+// the leader.
 func (s *standbyState) handler() http.Handler {
 	body := func() map[string]any {
 		s.mu.Lock()
@@ -143,6 +160,15 @@ func (s *standbyState) handler() http.Handler {
 		return map[string]any{"status": "standby", "leader": s.leader}
 	}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.serveStatus)
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		e := &promEncoder{}
+		e.leader(false)
+		e.buildInfo()
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		io.WriteString(w, e.b.String())
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, body()) })
 	mux.HandleFunc("GET /api/v1/overview", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, body()) })
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -150,6 +176,23 @@ func (s *standbyState) handler() http.Handler {
 		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("this scheduler is a standby; the leader is %v", b["leader"]))
 	})
 	return mux
+}
+
+func (s *standbyState) serveStatus(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	leader := s.leader
+	s.mu.Unlock()
+	page := struct {
+		Leader, Znode, Version, Now string
+		Refresh                     int
+	}{leader, s.znode, version.String(), s.now().UTC().Format("2006-01-02 15:04:05"), int(statusRefresh / time.Second)}
+	var buf bytes.Buffer
+	if err := standbyTemplate.Execute(&buf, page); err != nil {
+		http.Error(w, "the status page could not be rendered", http.StatusInternalServerError)
+		return
+	}
+	setPageHeaders(w.Header())
+	w.Write(buf.Bytes())
 }
 
 // handoff lets two HTTP servers use one listener one after the other: one

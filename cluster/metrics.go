@@ -220,11 +220,22 @@ func (s metricsSnapshot) writeTo(out io.Writer) error {
 	e.histogram("flink_mesos_checkpoint_write_seconds", "Time to write the checkpoint (framework ID and task records) durably, before the Mesos calls that depend on it.", s.checkpointWrite)
 	e.histogram("flink_mesos_placement_seconds", "Time of one placement run: pending tasks against the offers of one OFFERS event (the JobManager is placed in a run of its own, before the TaskManagers).", s.placement)
 
-	e.family("flink_mesos_build_info", "gauge", "Always 1; the version label is the scheduler's version.")
-	e.sample("flink_mesos_build_info", 1, "version", version.String())
+	e.leader(true)
+	e.buildInfo()
 
 	_, err := io.WriteString(out, e.b.String())
 	return err
+}
+
+// leader writes flink_mesos_leader, which a standby serves too.
+func (e *promEncoder) leader(leads bool) {
+	e.family("flink_mesos_leader", "gauge", "1 when this scheduler leads its cluster (always without high availability), 0 while it stands by.")
+	e.sample("flink_mesos_leader", boolValue(leads))
+}
+
+func (e *promEncoder) buildInfo() {
+	e.family("flink_mesos_build_info", "gauge", "Always 1; the version label is the scheduler's version.")
+	e.sample("flink_mesos_build_info", 1, "version", version.String())
 }
 
 func boolValue(b bool) float64 {

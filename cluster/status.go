@@ -59,14 +59,18 @@ func (m *Manager) serveStatus(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the status page could not be rendered", http.StatusInternalServerError)
 		return
 	}
-	h := w.Header()
+	setPageHeaders(w.Header())
+	w.Write(buf.Bytes())
+}
+
+// setPageHeaders sets the headers of a status page.
+func setPageHeaders(h http.Header) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	// The page has no script of its own: forbid every script, so that even
-	// a rendering mistake could not run one.
+	// The pages have no script of their own: forbid every script, so that
+	// even a rendering mistake could not run one.
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
-	w.Write(buf.Bytes())
 }
 
 func newStatusPage(o Overview, now time.Time) statusPage {

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -163,6 +164,24 @@ func resubscribed(p *proc, fw string) bool {
 	return strings.Contains(p.err(), `msg="resubscribed to Mesos" framework=`+fw)
 }
 
+// getPage GETs an HTML page and fails unless it is one.
+func getPage(t *testing.T, url string) (string, http.Header) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET %s: %s, %s", url, resp.Status, resp.Header.Get("Content-Type"))
+	}
+	return string(b), resp.Header
+}
+
 // TestSchedulerHA: two schedulers of one cluster elect a leader in a real
 // ZooKeeper. When the leader is killed (SIGKILL), the standby takes over
 // within a few seconds of the leader's session ending, with the same
@@ -197,6 +216,23 @@ func TestSchedulerHA(t *testing.T) {
 	var health struct{ Status, Leader string }
 	if err := getJSON("http://"+addrB+"/healthz", &health); err != nil || health.Status != "standby" || health.Leader != "http://"+addrA {
 		t.Fatalf("standby /healthz: %+v, %v; want standby behind http://%s", health, err, addrA)
+	}
+	// The standby's status page names the leader, and its metrics say it
+	// does not lead, so that a scrape of every instance tells them apart.
+	page, hdr := getPage(t, "http://"+addrB+"/")
+	if !strings.Contains(page, "standby") || !strings.Contains(page, `href="http://`+addrA+`"`) ||
+		!strings.Contains(hdr.Get("Content-Security-Policy"), "default-src 'none'") {
+		t.Fatalf("standby status page (CSP %q) does not link the leader http://%s:\n%s", hdr.Get("Content-Security-Policy"), addrA, page)
+	}
+	sm, _ := scrape(t, "http://"+addrB+"/metrics")
+	if v, ok := sm.value("flink_mesos_leader"); !ok || v != 0 {
+		t.Fatalf("standby flink_mesos_leader = %v (present %v), want 0", v, ok)
+	}
+	if f := sm.Families["flink_mesos_build_info"]; f == nil || len(f.Samples) != 1 {
+		t.Fatal("standby metrics lack flink_mesos_build_info")
+	}
+	if lm, _ := scrape(t, "http://"+addrA+"/metrics"); func() bool { v, ok := lm.value("flink_mesos_leader"); return !ok || v != 1 }() {
+		t.Fatal("the leader's flink_mesos_leader is not 1")
 	}
 	resp, err := http.Post("http://"+addrB+"/api/v1/taskmanagers", "application/json", strings.NewReader(`{"count":3}`))
 	if err != nil {

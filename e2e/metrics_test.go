@@ -519,6 +519,7 @@ func TestMetrics(t *testing.T) {
 		{"flink_mesos_offers_accepted_total", nil, atLeast(2), ">= 2"},
 		{"flink_mesos_offers_declined_total", nil, atLeast(0), ">= 0"},
 		{"flink_mesos_subscribed", nil, eq(1), "1"},
+		{"flink_mesos_leader", nil, eq(1), "1"},
 		{"flink_mesos_reconnects_total", nil, eq(0), "0"},
 		{"flink_mesos_leader_changes_total", nil, eq(0), "0"},
 		{"flink_mesos_last_heartbeat_age_seconds", nil, func(v float64) bool { return v >= 0 && v < 30 }, "between 0 and 30"},
