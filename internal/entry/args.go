@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/flink-mesos/flink-mesos/internal/editdist"
 )
 
 // The options every binary takes. -D is special-cased: Flink accepts both
@@ -123,7 +125,7 @@ func ParseDynamic(kv string) (KV, error) {
 func suggestFlag(name string, byName map[string]Flag) string {
 	best, bestD := "", 3
 	for n := range byName {
-		if d := distance(strings.TrimLeft(name, "-"), strings.TrimLeft(n, "-")); d < bestD || (d == bestD && n < best) {
+		if d := editdist.Levenshtein(strings.ToLower(strings.TrimLeft(name, "-")), strings.ToLower(strings.TrimLeft(n, "-"))); d < bestD || (d == bestD && n < best) {
 			best, bestD = n, d
 		}
 	}
@@ -131,28 +133,6 @@ func suggestFlag(name string, byName map[string]Flag) string {
 		return ""
 	}
 	return "did you mean " + best + "?"
-}
-
-// distance is the Levenshtein edit distance, case-insensitive.
-func distance(a, b string) int {
-	a, b = strings.ToLower(a), strings.ToLower(b)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // ConfigReference is the line every --help ends with: where each
