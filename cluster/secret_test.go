@@ -1,9 +1,7 @@
 package cluster_test
 
 import (
-	"io"
 	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -107,7 +105,7 @@ func TestSecretKeysTravelAsSecretVariables(t *testing.T) {
 		}
 		seen.Write(b)
 	}
-	served := fetch(t, sc.url+"/artifacts/config.yaml")
+	_, served := getOK(t, sc.url+"/artifacts/config.yaml")
 	if !strings.Contains(served, `"state.backend.type": "rocksdb"`) {
 		t.Errorf("the served configuration lost a plain key:\n%s", served)
 	}
@@ -118,7 +116,8 @@ func TestSecretKeysTravelAsSecretVariables(t *testing.T) {
 	}
 	seen.WriteString(served)
 	for _, path := range []string{"/api/v1/overview", "/", "/metrics"} {
-		seen.WriteString(fetch(t, sc.url+path))
+		_, body := getOK(t, sc.url+path)
+		seen.WriteString(body)
 	}
 	if err := sc.stop(); err != nil {
 		t.Fatal(err)
@@ -162,7 +161,8 @@ func TestSecretKeysInDockerContainers(t *testing.T) {
 	if v := vars["AWS_SECRET_ACCESS_KEY"]; v.GetType() != mesospb.Environment_Variable_VALUE || v.GetValue() != "AWS-Known-Value-c3f0" {
 		t.Errorf("AWS_SECRET_ACCESS_KEY is %v, want a VALUE variable", v)
 	}
-	text := strings.Join(info.GetCommand().GetArguments(), " ") + fetch(t, sc.url+"/artifacts/config.yaml")
+	_, served := getOK(t, sc.url+"/artifacts/config.yaml")
+	text := strings.Join(info.GetCommand().GetArguments(), " ") + served
 	for _, v := range secretValues {
 		if strings.Contains(text, v) {
 			t.Errorf("%s is in the arguments or the served configuration", v)
@@ -211,18 +211,4 @@ func TestSecretConfigurationErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-func fetch(t *testing.T, url string) string {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s %v", url, resp.Status, err)
-	}
-	return string(b)
 }

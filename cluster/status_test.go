@@ -22,7 +22,8 @@ const (
 	evilMsg   = `<iframe src="javascript:alert(2)"></iframe> & more`
 )
 
-func getPage(t *testing.T, url string) (http.Header, string) {
+// getOK GETs url and fails the test unless the answer is 200 OK.
+func getOK(t *testing.T, url string) (http.Header, string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
@@ -86,7 +87,7 @@ func TestStatusPage(t *testing.T) {
 		if !withFailure || !waiting || o.Pending == "" {
 			return false
 		}
-		h, page = getPage(t, sc.url+"/")
+		h, page = getOK(t, sc.url+"/")
 		return strings.Contains(page, "no offer fits") && strings.Contains(page, "Offers that came did not fit")
 	})
 
@@ -154,7 +155,7 @@ func TestStatusPagePerJob(t *testing.T) {
 		jm, _ := running(snap)
 		return jm == 1
 	})
-	_, page := getPage(t, sc.url+"/")
+	_, page := getOK(t, sc.url+"/")
 	for _, want := range []string{`<table id="job">`, "com.example.&lt;Job&gt;", "not seen yet", "Flink per-job cluster on Mesos"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
@@ -193,11 +194,11 @@ func TestLeaderChangeShown(t *testing.T) {
 	if o.LeaderChanges != 1 || o.Reconnects < 1 {
 		t.Errorf("leader changes %d, reconnects %d; want 1 and at least 1", o.LeaderChanges, o.Reconnects)
 	}
-	_, page := getPage(t, sc.url+"/")
+	_, page := getOK(t, sc.url+"/")
 	if !strings.Contains(page, "leading master changed from "+before.Master+" to "+o.Master) {
 		t.Errorf("the page's events do not show the leader change from %s to %s", before.Master, o.Master)
 	}
-	_, metrics := getPage(t, sc.url+"/metrics")
+	_, metrics := getOK(t, sc.url+"/metrics")
 	if !strings.Contains(metrics, "\nflink_mesos_leader_changes_total 1\n") || !strings.Contains(metrics, "\nflink_mesos_subscribed 1\n") {
 		t.Errorf("metrics do not count the leader change:\n%s", metrics)
 	}

@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -167,19 +166,11 @@ func resubscribed(p *proc, fw string) bool {
 // getPage GETs an HTML page and fails unless it is one.
 func getPage(t *testing.T, url string) (string, http.Header) {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
+	h, b := getOK(t, url)
+	if !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET %s: Content-Type %q, want text/html", url, h.Get("Content-Type"))
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
-		t.Fatalf("GET %s: %s, %s", url, resp.Status, resp.Header.Get("Content-Type"))
-	}
-	return string(b), resp.Header
+	return string(b), h
 }
 
 // TestSchedulerHA: two schedulers of one cluster elect a leader in a real

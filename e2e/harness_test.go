@@ -339,6 +339,24 @@ func (e *env) jobManagerREST() string {
 	return o.RestURL
 }
 
+// getOK GETs url and fails the test unless the answer is 200 OK.
+func getOK(t *testing.T, url string) (http.Header, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s: %.200s", url, resp.Status, b)
+	}
+	return resp.Header, b
+}
+
 func getJSON(url string, v any) error {
 	c := &http.Client{Timeout: 5 * time.Second}
 	resp, err := c.Get(url)

@@ -3,9 +3,7 @@ package e2e_test
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
@@ -446,19 +444,8 @@ func monotonic(a, b *promExposition) error {
 
 func scrape(t *testing.T, url string) (*promExposition, string) {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", url, resp.Status)
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
+	h, b := getOK(t, url)
+	if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
 		t.Errorf("Content-Type %q, want text/plain; version=0.0.4", ct)
 	}
 	exp, err := parseExposition(string(b))
