@@ -3,9 +3,7 @@ package zkdetect_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -122,9 +120,7 @@ func TestDetector(t *testing.T) {
 
 func newDetector(t *testing.T, cfg zkdetect.Config) *zkdetect.Detector {
 	t.Helper()
-	w := &testWriter{t: t}
-	t.Cleanup(w.stop) // runs after Close: the client may log as it goes
-	cfg.Logger = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.Logger = zktest.Logger(t)
 	d, err := zkdetect.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -158,26 +154,4 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// testWriter sends log lines to t.Log until the test ends.
-type testWriter struct {
-	t    *testing.T
-	mu   sync.Mutex
-	done bool
-}
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.done {
-		w.t.Log(strings.TrimRight(string(p), "\n"))
-	}
-	return len(p), nil
-}
-
-func (w *testWriter) stop() {
-	w.mu.Lock()
-	w.done = true
-	w.mu.Unlock()
 }

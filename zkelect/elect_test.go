@@ -3,10 +3,8 @@ package zkelect_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -162,10 +160,8 @@ func TestElection(t *testing.T) {
 }
 
 func config(t *testing.T, addr, path, data string) zkelect.Config {
-	w := &testWriter{t: t}
-	t.Cleanup(w.stop)
 	return zkelect.Config{Servers: []string{addr}, Path: path, SessionTimeout: 4 * time.Second, Data: []byte(data),
-		Logger: slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})).With("candidate", data)}
+		Logger: zktest.Logger(t).With("candidate", data)}
 }
 
 func campaign(t *testing.T, cfg zkelect.Config) *zkelect.Leadership {
@@ -178,26 +174,4 @@ func campaign(t *testing.T, cfg zkelect.Config) *zkelect.Leadership {
 	}
 	t.Cleanup(l.Resign)
 	return l
-}
-
-// testWriter sends log lines to t.Log until the test ends.
-type testWriter struct {
-	t    *testing.T
-	mu   sync.Mutex
-	done bool
-}
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.done {
-		w.t.Log(strings.TrimRight(string(p), "\n"))
-	}
-	return len(p), nil
-}
-
-func (w *testWriter) stop() {
-	w.mu.Lock()
-	w.done = true
-	w.mu.Unlock()
 }
