@@ -87,6 +87,9 @@ type setup struct {
 	exe   string
 	tms   int
 	quiet bool // no logs (benchmarks)
+	// master is the URL the scheduler talks to, when not lm's own (a
+	// proxy in front of it).
+	master string
 }
 
 func newSetup(t testing.TB, lmCfg localmesos.Config, conf map[string]string) *setup {
@@ -148,7 +151,11 @@ func (s *setup) start(t testing.TB) *scheduler {
 	if opts.Encoding == flinkconf.EncodingJSON {
 		enc = mesoshttp.JSON
 	}
-	client, err := mesoshttp.New(mesoshttp.Config{Masters: []string{s.lm.URL()}, Encoding: enc, Logger: log,
+	master := s.lm.URL()
+	if s.master != "" {
+		master = s.master
+	}
+	client, err := mesoshttp.New(mesoshttp.Config{Masters: []string{master}, Encoding: enc, Logger: log,
 		Principal: opts.Framework.Principal, Secret: opts.Framework.Secret.Reveal(),
 		Reconnect: backoffFast})
 	if err != nil {

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -203,12 +204,14 @@ func (m *Manager) applyStatus(w *worker, st *mesospb.TaskStatus, now time.Time) 
 		// TASK_UNREACHABLE: the agent may come back, but the task cannot
 		// be counted on meanwhile; if it does come back it is unknown and
 		// killed. TASK_UNKNOWN: Mesos has never heard of it.
-		m.ended(w, st, now)
+		m.ended(w, st, launchRefused(w, st), now)
 	}
 }
 
-// ended handles a task that stopped, expectedly or not.
-func (m *Manager) ended(w *worker, st *mesospb.TaskStatus, now time.Time) {
+// ended handles a task that stopped, expectedly or not. refused says that
+// its launch never reached an agent because an offer in it was no longer
+// valid.
+func (m *Manager) ended(w *worker, st *mesospb.TaskStatus, refused bool, now time.Time) {
 	delete(m.workers, w.rec.TaskID)
 	m.dirty = true
 	if w.rec.State == hastore.WorkerReleased {
@@ -222,6 +225,36 @@ func (m *Manager) ended(w *worker, st *mesospb.TaskStatus, now time.Time) {
 	} else if m.stopping != nil {
 		return
 	}
+	if refused {
+		// An offer in the ACCEPT was no longer valid: rescinded while the
+		// ACCEPT was on its way (the master answers TASK_DROPPED) or just
+		// before it left (the client does not send it), or gone with its
+		// agent. The task never reached an agent. That is a race with the
+		// master, not a failure of the task: it is launched again on the
+		// next offer, without counting toward mesos.maximum-failed-tasks
+		// and without the replacement backoff, which would otherwise
+		// double with every rescinded offer.
+		m.metrics.refused[w.rec.Role]++
+		m.log.Info("launch refused (an offer was no longer valid); launching again", "task", w.rec.TaskID,
+			"role", string(w.rec.Role), "state", st.GetState().String(), "message", st.GetMessage())
+		m.event(now, "info", fmt.Sprintf("%s %s: launch refused, %s; launching again", w.rec.Role, w.rec.TaskID, st.GetMessage()))
+	} else if !m.failed(w, st, now) {
+		return
+	}
+	if w.rec.Role == RoleJobManager && !m.haEnabled() {
+		// Without Flink HA the TaskManagers know the JobManager only by the
+		// address they were started with, which the new JobManager will not
+		// have: replace them with it.
+		for _, tm := range m.workers.byRole(RoleTaskManager) {
+			m.release(tm, now, "the JobManager is replaced and Flink HA is off")
+		}
+	}
+}
+
+// failed counts a worker's unexpected end and sets the replacement backoff.
+// It returns false when that was one failure too many
+// (mesos.maximum-failed-tasks): nothing is replaced any more.
+func (m *Manager) failed(w *worker, st *mesospb.TaskStatus, now time.Time) bool {
 	m.failures++
 	reason := reasonText(st)
 	if reason == "" {
@@ -240,7 +273,7 @@ func (m *Manager) ended(w *worker, st *mesospb.TaskStatus, now time.Time) {
 		if m.cfg.Mode == PerJob {
 			m.beginStop(now, 1, msg+"; last failure: "+statusText(st))
 		}
-		return
+		return false
 	}
 	bo := m.retryBO[w.rec.Role]
 	if !w.runningAt.IsZero() && now.Sub(w.runningAt) >= healthyAfter {
@@ -253,14 +286,47 @@ func (m *Manager) ended(w *worker, st *mesospb.TaskStatus, now time.Time) {
 	// together (an agent lost with several TaskManagers) count as one for
 	// the backoff and their replacements wait together, instead of each
 	// doubling the wait of the next.
-	if w.rec.Role == RoleJobManager && !m.haEnabled() {
-		// Without Flink HA the TaskManagers know the JobManager only by the
-		// address they were started with, which the new JobManager will not
-		// have: replace them with it.
-		for _, tm := range m.workers.byRole(RoleTaskManager) {
-			m.release(tm, now, "the JobManager is replaced and Flink HA is off")
+	return true
+}
+
+// launchNotSent handles the launches of an ACCEPT that the client did not
+// send. ErrUnknownOffer: an offer was rescinded between the OFFERS event
+// and the call (the RESCIND was read meanwhile), which the master would
+// have answered with TASK_DROPPED (REASON_INVALID_OFFERS); the task is
+// launched again at once, as then. Any other error is the scheduler's own
+// fault and counts as a failure, so that a call that can never be sent
+// does not repeat at the offer rate. Without this the workers would wait
+// launchTimeout for a status that cannot come.
+func (m *Manager) launchNotSent(c *mesospb.Call, err error, now time.Time) {
+	refused := errors.Is(err, mesoshttp.ErrUnknownOffer)
+	for _, op := range c.GetAccept().GetOperations() {
+		for _, ti := range op.GetLaunch().GetTaskInfos() {
+			w := m.workers[ti.GetTaskId().GetValue()]
+			if w == nil || w.rec.State != hastore.WorkerLaunched || w.hasStatus {
+				continue
+			}
+			st := &mesospb.TaskStatus{TaskId: ti.GetTaskId(), State: mesospb.TaskState_TASK_ERROR.Enum(),
+				Message: proto.String("launch not sent: " + err.Error())}
+			if refused {
+				st.State = mesospb.TaskState_TASK_DROPPED.Enum()
+				st.Reason = mesospb.TaskStatus_REASON_INVALID_OFFERS.Enum()
+				st.Message = proto.String("launch not sent: an offer was rescinded before the ACCEPT left")
+			}
+			m.ended(w, st, refused, now)
 		}
 	}
+}
+
+// launchRefused reports whether st is the master's answer to an ACCEPT that
+// named an offer no longer valid (Master::accept: TASK_DROPPED, or
+// TASK_LOST for a framework that is not partition-aware, from the master
+// with REASON_INVALID_OFFERS), for a task that never ran.
+func launchRefused(w *worker, st *mesospb.TaskStatus) bool {
+	s := st.GetState()
+	return st.GetReason() == mesospb.TaskStatus_REASON_INVALID_OFFERS &&
+		st.GetSource() == mesospb.TaskStatus_SOURCE_MASTER &&
+		(s == mesospb.TaskState_TASK_DROPPED || s == mesospb.TaskState_TASK_LOST) &&
+		w.runningAt.IsZero()
 }
 
 // jobManagerEnded decides what the end of the JobManager means. It returns

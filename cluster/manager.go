@@ -490,7 +490,12 @@ func (m *Manager) flush(ctx context.Context) error {
 		}
 		m.dirty = false
 	}
-	for _, c := range m.outbox {
+	// Handling a launch that was not sent may queue calls (KILLs, REVIVE):
+	// they go to a fresh outbox, sent by the flush below.
+	calls := m.outbox
+	m.outbox = nil
+	notSent := false
+	for _, c := range calls {
 		if m.sub == nil {
 			break
 		}
@@ -499,10 +504,24 @@ func (m *Manager) flush(ctx context.Context) error {
 			if errors.Is(err, mesoshttp.ErrSubscriptionLost) || ctx.Err() != nil {
 				break // the rest would fail alike
 			}
+			if c.GetType() == mesospb.Call_ACCEPT {
+				m.launchNotSent(c, err, m.now())
+				notSent = true
+			}
 		}
 	}
-	clear(m.outbox)
-	m.outbox = m.outbox[:0]
+	clear(calls)
+	if m.outbox == nil {
+		m.outbox = calls[:0]
+	}
+	if notSent {
+		// The workers replaced above wait for the next offers: ask for
+		// them, and save before anything else is sent.
+		now := m.now()
+		m.ensure(now)
+		m.offerInterest(now)
+		return m.flush(ctx)
+	}
 	return nil
 }
 

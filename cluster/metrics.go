@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"slices"
@@ -58,6 +59,7 @@ type failureKey struct{ role, reason string }
 // only writer and reader; a scrape gets a copy (metricsSnapshot).
 type metrics struct {
 	launches        map[hastore.Role]uint64
+	refused         map[hastore.Role]uint64
 	failures        map[failureKey]uint64
 	offersReceived  uint64
 	offersAccepted  uint64
@@ -71,6 +73,7 @@ type metrics struct {
 func newMetrics() metrics {
 	return metrics{
 		launches:        map[hastore.Role]uint64{},
+		refused:         map[hastore.Role]uint64{},
 		failures:        map[failureKey]uint64{},
 		checkpointWrite: newHistogram(checkpointBuckets),
 		placement:       newHistogram(placementBuckets),
@@ -90,6 +93,7 @@ type metricsSnapshot struct {
 	heartbeatAge    time.Duration
 	hasHeartbeat    bool
 	launches        map[hastore.Role]uint64
+	refused         map[hastore.Role]uint64
 	failures        map[failureKey]uint64
 	offersReceived  uint64
 	offersAccepted  uint64
@@ -122,16 +126,13 @@ func taskState(w *worker) string {
 func (m *Manager) metricsSnapshot(now time.Time) metricsSnapshot {
 	s := metricsSnapshot{
 		tasks: map[taskStateKey]int{}, desired: m.desired, subscribed: m.sub != nil, reconnects: m.reconnects,
-		launches: map[hastore.Role]uint64{}, failures: map[failureKey]uint64{},
+		launches: maps.Clone(m.metrics.launches), refused: maps.Clone(m.metrics.refused), failures: map[failureKey]uint64{},
 		offersReceived: m.metrics.offersReceived, offersAccepted: m.metrics.offersAccepted,
 		offersDeclined: m.metrics.offersDeclined, leaderChanges: m.metrics.leaderChanges,
 		checkpointWrite: m.metrics.checkpointWrite.clone(), placement: m.metrics.placement.clone(),
 	}
 	for _, w := range m.workers {
 		s.tasks[taskStateKey{string(w.rec.Role), taskState(w)}]++
-	}
-	for k, v := range m.metrics.launches {
-		s.launches[k] = v
 	}
 	for k, v := range m.metrics.failures {
 		s.failures[k] = v
@@ -187,6 +188,11 @@ func (s metricsSnapshot) writeTo(out io.Writer) error {
 	e.family("flink_mesos_task_launches_total", "counter", "Tasks launched by this scheduler process, by role.")
 	for _, role := range roles {
 		e.sample("flink_mesos_task_launches_total", float64(s.launches[hastore.Role(role)]), "role", role)
+	}
+
+	e.family("flink_mesos_task_launches_refused_total", "counter", "Launches that did not happen because an offer was rescinded before the ACCEPT arrived, by role; each task is launched again and does not count as a failure.")
+	for _, role := range roles {
+		e.sample("flink_mesos_task_launches_refused_total", float64(s.refused[hastore.Role(role)]), "role", role)
 	}
 
 	e.family("flink_mesos_task_failures_total", "counter", "Tasks that ended unexpectedly, by role and Mesos reason (the task state when Mesos gave no reason).")

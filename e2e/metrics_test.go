@@ -502,6 +502,7 @@ func TestMetrics(t *testing.T) {
 		{"flink_mesos_taskmanagers_desired", nil, eq(2), "2"},
 		{"flink_mesos_task_launches_total", []string{"role", "jobmanager"}, eq(1), "1"},
 		{"flink_mesos_task_failures_total", []string{"role", "taskmanager", "reason", "REASON_COMMAND_EXECUTOR_FAILED"}, eq(1), "1"},
+		{"flink_mesos_task_launches_refused_total", []string{"role", "taskmanager"}, eq(0), "0"},
 		{"flink_mesos_offers_received_total", nil, atLeast(1), ">= 1"},
 		{"flink_mesos_offers_accepted_total", nil, atLeast(2), ">= 2"},
 		{"flink_mesos_offers_declined_total", nil, atLeast(0), ">= 0"},
