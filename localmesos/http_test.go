@@ -1,6 +1,7 @@
 package localmesos_test
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -281,9 +282,13 @@ func TestCallLogIsBounded(t *testing.T) {
 		t.Errorf("%d protocol errors kept, want 3", n)
 	}
 	var count int
-	m.WaitFor(t.Context(), func(snap *localmesos.Snapshot) bool { count = snap.CallCount; return true })
+	var byType map[mesospb.Call_Type]int
+	m.WaitFor(t.Context(), func(snap *localmesos.Snapshot) bool { count, byType = snap.CallCount, snap.CallsByType; return true })
 	if count != 12 {
 		t.Errorf("Snapshot.CallCount = %d, want 12 (SUBSCRIBE, 10 REVIVE, SUPPRESS)", count)
+	}
+	if want := map[mesospb.Call_Type]int{mesospb.Call_SUBSCRIBE: 1, mesospb.Call_REVIVE: 10, mesospb.Call_SUPPRESS: 1}; !maps.Equal(byType, want) {
+		t.Errorf("Snapshot.CallsByType = %v, want %v", byType, want)
 	}
 
 	none, _, sn := start(t, localmesos.Config{CallLog: -1}, frameworkInfo())

@@ -335,6 +335,9 @@ type Snapshot struct {
 	// CallCount is how many calls the master has parsed; Calls has the
 	// calls themselves.
 	CallCount int
+	// CallsByType counts the calls the master has parsed by their type
+	// (UNKNOWN for a call without one).
+	CallsByType map[mesospb.Call_Type]int
 	// ProtocolErrors are the last Config.CallLog 4xx/5xx answers.
 	ProtocolErrors []string
 }

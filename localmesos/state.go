@@ -1,6 +1,7 @@
 package localmesos
 
 import (
+	"maps"
 	"math/rand/v2"
 	"net"
 	"slices"
@@ -45,9 +46,10 @@ type state struct {
 	rnd           *rand.Rand
 
 	// calls and protocolErrors keep the last cfg.CallLog entries;
-	// callCount counts every call.
+	// callCount counts every call, callsByType every call by its type.
 	calls          []*mesospb.Call
 	callCount      int
+	callsByType    map[mesospb.Call_Type]int
 	protocolErrors []string
 }
 
@@ -108,6 +110,10 @@ func (s *state) now() float64 {
 
 func (s *state) recordCall(c *mesospb.Call) {
 	s.callCount++
+	if s.callsByType == nil {
+		s.callsByType = make(map[mesospb.Call_Type]int)
+	}
+	s.callsByType[c.GetType()]++
 	s.calls = keepLast(s.calls, c, s.m.cfg.CallLog)
 }
 
@@ -169,6 +175,7 @@ func (s *state) snapshot() *Snapshot {
 		Agents:         s.agentInfos(),
 		Offers:         s.offerInfos(),
 		CallCount:      s.callCount,
+		CallsByType:    maps.Clone(s.callsByType),
 		ProtocolErrors: slices.Clone(lastN(s.protocolErrors, s.m.cfg.CallLog)),
 	}
 }

@@ -170,6 +170,7 @@ func TestSoak(t *testing.T) {
 	start := time.Now()
 	for time.Since(start) < cfg.duration && w.total < cfg.maxFaults {
 		w.rounds++
+		callsBefore := w.snapshot().CallsByType
 		n := 1 + w.rng.IntN(3)
 		var names []string
 		for range n {
@@ -183,7 +184,8 @@ func TestSoak(t *testing.T) {
 			time.Sleep(time.Duration(w.rng.IntN(700)) * time.Millisecond)
 		}
 		took := w.converge(cfg.bound, strings.Join(names, "+"))
-		t.Logf("round %d: %s; whole again %v after the last fault (%d faults so far)", w.rounds, strings.Join(names, "+"), took.Round(time.Millisecond), w.total)
+		t.Logf("round %d: %s; whole again %v after the last fault (%d faults so far); master calls:%s",
+			w.rounds, strings.Join(names, "+"), took.Round(time.Millisecond), w.total, callMix(callsBefore, w.snapshot().CallsByType))
 		if took > w.worst {
 			w.worst, w.worstAt = took, fmt.Sprintf("round %d (%s)", w.rounds, strings.Join(names, "+"))
 		}
@@ -514,6 +516,31 @@ func (w *world) overview() (cluster.Overview, error) {
 	return o, json.NewDecoder(resp.Body).Decode(&o)
 }
 
+// callMix lists the calls made between two counts by type, most first:
+// what the scheduler spent its calls on.
+func callMix(before, after map[mesospb.Call_Type]int) string {
+	types := make([]mesospb.Call_Type, 0, len(after))
+	for t, n := range after {
+		if n > before[t] {
+			types = append(types, t)
+		}
+	}
+	sort.Slice(types, func(i, j int) bool {
+		if a, b := after[types[i]]-before[types[i]], after[types[j]]-before[types[j]]; a != b {
+			return a > b
+		}
+		return types[i] < types[j]
+	})
+	var b strings.Builder
+	for _, t := range types {
+		fmt.Fprintf(&b, " %s=%d", t, after[t]-before[t])
+	}
+	if b.Len() == 0 {
+		return " none"
+	}
+	return b.String()
+}
+
 func (w *world) snapshot() *localmesos.Snapshot {
 	var snap *localmesos.Snapshot
 	if err := w.lm.WaitFor(context.Background(), func(s *localmesos.Snapshot) bool { snap = s; return true }); err != nil {
@@ -700,6 +727,7 @@ func (w *world) summary(cfg settings, took time.Duration) string {
 	}
 	fmt.Fprintf(&b, "\nsoak: %d scheduler starts, %d checkpoint generations damaged (each detected), %d heartbeat pauses ended in a resubscription, %d offers rescinded, %d tasks launched, %d status updates acknowledged, %d master calls\n",
 		w.runs, w.tornFiles, w.hbResubscribed, w.rescinded, launches, acked, snap.CallCount)
+	fmt.Fprintf(&b, "soak: master calls by type:%s\n", callMix(nil, snap.CallsByType))
 	fmt.Fprintf(&b, "soak: %d calls raced a stream cut (403 Framework is not subscribed within %v of a drop, failover or heartbeat silence)\n", w.racedCalls, raceWindow)
 	fmt.Fprintf(&b, "soak: worst recovery %v, in %s\n", w.worst.Round(time.Millisecond), w.worstAt)
 	fmt.Fprintf(&b, "soak: invariants checked %d times, 0 violations: no task launched twice, one framework ID, no call refused but calls racing a stream cut, "+
