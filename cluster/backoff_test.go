@@ -288,3 +288,61 @@ func TestOfferRescindedBeforeTheAcceptLeft(t *testing.T) {
 		t.Fatalf("the scheduler made calls Mesos refuses: %q", errs)
 	}
 }
+
+// A KILL that races the loss of its task's agent: the master first marks
+// the agent unreachable and reports the task TASK_UNREACHABLE (the
+// scheduler, which was killing it, forgets it), then gets the KILL of a task
+// it no longer holds and answers it with a reconciliation of that task
+// (Master::kill: "unknown; performing reconciliation"): TASK_UNREACHABLE
+// again, for a task the scheduler does not know. A KILL cannot reach it,
+// and killing on that answer would loop as fast as the master answers. The
+// scheduler kills such a task only when it is seen alive again.
+func TestKillRacingAgentLossDoesNotLoop(t *testing.T) {
+	res := "cpus:4;mem:8192;disk:10240;ports:[31000-31999]"
+	agents := []localmesos.AgentConfig{{Resources: res}, {Resources: res}, {Resources: res}, {Resources: res}}
+	s := newSetup(t, localmesos.Config{Agents: agents}, map[string]string{"mesos.resourcemanager.placement-strategy": "spread"})
+	// On the first KILL, the agent it names becomes unreachable before the
+	// master sees the call.
+	target, err := neturl.Parse(s.lm.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.FlushInterval = -1
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var call mesospb.Call
+		if proto.Unmarshal(body, &call) == nil && call.GetType() == mesospb.Call_KILL {
+			once.Do(func() { s.lm.RemoveAgent(call.GetKill().GetAgentId().GetValue(), localmesos.AgentUnreachable) })
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	s.master = srv.URL
+	s.tms = 2
+	sc := s.start(t)
+	waitFor(t, s.lm, 20*time.Second, "cluster up", func(snap *localmesos.Snapshot) bool { jm, tm := running(snap); return jm == 1 && tm == 2 })
+	kills := func() int {
+		var n int
+		s.lm.WaitFor(t.Context(), func(snap *localmesos.Snapshot) bool { n = snap.CallsByType[mesospb.Call_KILL]; return true })
+		return n
+	}
+	before := kills()
+	if code, body := sc.do(http.MethodPut, "/api/v1/taskmanagers", `{"count": 1}`, ""); code != http.StatusAccepted {
+		t.Fatalf("scale to 1: %d %s", code, body)
+	}
+	time.Sleep(3 * time.Second)
+	if n := kills() - before; n > 5 {
+		t.Fatalf("%d KILL calls in 3 s for one TaskManager released as its agent was lost", n)
+	}
+	if !strings.Contains(sc.logs.String(), "TASK_UNREACHABLE") {
+		t.Fatal("no task became unreachable: the test did not test what it is for")
+	}
+	waitFor(t, s.lm, 20*time.Second, "1 TaskManager running", func(snap *localmesos.Snapshot) bool { jm, tm := running(snap); return jm == 1 && tm == 1 })
+}

@@ -159,10 +159,18 @@ func (m *Manager) onUpdate(st *mesospb.TaskStatus, now time.Time) {
 	m.recon.answered(id)
 	switch {
 	case w == nil:
-		if !state.Terminal() {
+		if mayRun(state) {
 			// A task of this framework that the checkpoint does not know:
 			// left by a scheduler that crashed between Mesos and its disk,
 			// or brought back by a healed partition. Nobody would use it.
+			// Not for TASK_UNREACHABLE or TASK_UNKNOWN: no KILL reaches
+			// such a task, and the master answers the KILL of a task it
+			// does not hold with a reconciliation, that is with the same
+			// state again; killing on that would loop at the speed of the
+			// master. An unreachable task whose agent comes back is
+			// reported running by the next implicit reconciliation
+			// (mesos.resourcemanager.reconciliation-interval), and killed
+			// then.
 			m.log.Warn("killing a task the scheduler does not know", "task", id, "agent", st.GetAgentId().GetValue(), "state", state.String())
 			m.event(now, "warning", "killing unknown task "+id)
 			m.send(mesoshttp.Kill(st.GetTaskId(), st.GetAgentId()))
@@ -287,6 +295,16 @@ func (m *Manager) failed(w *worker, st *mesospb.TaskStatus, now time.Time) bool 
 	// the backoff and their replacements wait together, instead of each
 	// doubling the wait of the next.
 	return true
+}
+
+// mayRun reports whether a task in state st may be running where a KILL
+// reaches it.
+func mayRun(st mesospb.TaskState) bool {
+	switch st {
+	case mesospb.TaskState_TASK_STAGING, mesospb.TaskState_TASK_STARTING, mesospb.TaskState_TASK_RUNNING, mesospb.TaskState_TASK_KILLING:
+		return true
+	}
+	return false
 }
 
 // launchNotSent handles the launches of an ACCEPT that the client did not
