@@ -184,8 +184,10 @@ func TestSoak(t *testing.T) {
 			time.Sleep(time.Duration(w.rng.IntN(700)) * time.Millisecond)
 		}
 		took := w.converge(cfg.bound, strings.Join(names, "+"))
+		callsAfter := w.snapshot().CallsByType
 		t.Logf("round %d: %s; whole again %v after the last fault (%d faults so far); master calls:%s",
-			w.rounds, strings.Join(names, "+"), took.Round(time.Millisecond), w.total, callMix(callsBefore, w.snapshot().CallsByType))
+			w.rounds, strings.Join(names, "+"), took.Round(time.Millisecond), w.total, callMix(callsBefore, callsAfter))
+		w.checkCallBudget(callsBefore, callsAfter, strings.Join(names, "+"))
 		if took > w.worst {
 			w.worst, w.worstAt = took, fmt.Sprintf("round %d (%s)", w.rounds, strings.Join(names, "+"))
 		}
@@ -568,6 +570,30 @@ func slot(id string) string {
 }
 
 // checkSafety checks what must hold at every moment.
+// callsPerTaskManager bounds the master calls of one round: the busiest
+// rounds (a torn checkpoint with a scale, whose restart kills and replaces
+// tasks) make about 6 per TaskManager wanted; a scheduler calling in a loop
+// (a KILL answered by an update that asks for the same KILL) makes
+// thousands within a second.
+const callsPerTaskManager = 40
+
+// checkCallBudget fails the soak when a round made more master calls than
+// callsPerTaskManager allows.
+func (w *world) checkCallBudget(before, after map[mesospb.Call_Type]int, round string) {
+	w.t.Helper()
+	w.checks++
+	n := 0
+	for t, c := range after {
+		n += c - before[t]
+	}
+	// At least 2,000, for small clusters where a restart's fixed calls
+	// weigh more.
+	if budget := callsPerTaskManager * max(w.want, 50); n > budget {
+		w.t.Fatalf("round %d (%s): %d master calls, more than %d (%d per TaskManager): a call in a loop?%s",
+			w.rounds, round, n, budget, callsPerTaskManager, callMix(before, after))
+	}
+}
+
 func (w *world) checkSafety(when string) {
 	w.t.Helper()
 	w.checks++
@@ -731,7 +757,8 @@ func (w *world) summary(cfg settings, took time.Duration) string {
 	fmt.Fprintf(&b, "soak: %d calls raced a stream cut (403 Framework is not subscribed within %v of a drop, failover or heartbeat silence)\n", w.racedCalls, raceWindow)
 	fmt.Fprintf(&b, "soak: worst recovery %v, in %s\n", w.worst.Round(time.Millisecond), w.worstAt)
 	fmt.Fprintf(&b, "soak: invariants checked %d times, 0 violations: no task launched twice, one framework ID, no call refused but calls racing a stream cut, "+
-		"wanted TaskManagers RUNNING within the bound, no live task unknown to the scheduler, one live task per worker, every update acknowledged", w.checks)
+		"wanted TaskManagers RUNNING within the bound, no live task unknown to the scheduler, one live task per worker, every update acknowledged, "+
+		"at most %d master calls per TaskManager in a round", w.checks, callsPerTaskManager)
 	return b.String()
 }
 
