@@ -168,9 +168,9 @@ func (m *Manager) onUpdate(st *mesospb.TaskStatus, now time.Time) {
 			// does not hold with a reconciliation, that is with the same
 			// state again; killing on that would loop at the speed of the
 			// master. An unreachable task whose agent comes back is
-			// reported running by the next implicit reconciliation
-			// (mesos.resourcemanager.reconciliation-interval), and killed
-			// then.
+			// reported again, running (the master re-sends the states the
+			// agent reports, REASON_AGENT_REREGISTERED; the next implicit
+			// reconciliation lists it too), and killed then.
 			m.log.Warn("killing a task the scheduler does not know", "task", id, "agent", st.GetAgentId().GetValue(), "state", state.String())
 			m.event(now, "warning", "killing unknown task "+id)
 			m.send(mesoshttp.Kill(st.GetTaskId(), st.GetAgentId()))
