@@ -317,6 +317,12 @@ func mayRun(st mesospb.TaskState) bool {
 // launchTimeout for a status that cannot come.
 func (m *Manager) launchNotSent(c *mesospb.Call, err error, now time.Time) {
 	refused := errors.Is(err, mesoshttp.ErrUnknownOffer)
+	// The other offers of the ACCEPT are still the framework's: give them
+	// back, one by one (the client refuses a DECLINE naming the rescinded
+	// one), with no filter, since they are wanted again right away.
+	for _, id := range c.GetAccept().GetOfferIds() {
+		m.send(mesoshttp.Decline([]*mesospb.OfferID{id}, &mesospb.Filters{RefuseSeconds: proto.Float64(0)}))
+	}
 	for _, op := range c.GetAccept().GetOperations() {
 		for _, ti := range op.GetLaunch().GetTaskInfos() {
 			w := m.workers[ti.GetTaskId().GetValue()]
