@@ -112,7 +112,7 @@ var registry = []option{
 	opt(GroupFramework, added, keyInitialTasks, "int", "1", "", nil,
 		"Number of TaskManagers a session cluster starts with (>= 0). Flink up to 1.7 had a key of this name with a similar meaning for its legacy mode."),
 	opt(GroupFramework, added, keyMaxFailedTasks, "int", "-1", "-1 (unlimited)", nil,
-		"Failed task launches and replacements tolerated before the scheduler stops replacing failed TaskManagers; -1 means unlimited. Flink up to 1.7 had a key of this name."),
+		"Failed task launches and replacements tolerated before the scheduler stops replacing failed TaskManagers; -1 means unlimited. A launch the master refuses because its offer was rescinded on the way does not count. Flink up to 1.7 had a key of this name."),
 	opt(GroupFramework, added, keyCheckpointDir, "path", "", "(see meaning)", nil,
 		"Where the scheduler keeps its framework ID and worker records. Default: <high-availability.storageDir>/<high-availability.cluster-id>/mesos-scheduler when the storage directory is a local path (plain or file://), else flink-mesos-state under the working directory. Must be a local path (plain or file://)."),
 
