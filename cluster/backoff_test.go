@@ -84,12 +84,30 @@ func TestTaskManagersLostTogetherAreReplacedTogether(t *testing.T) {
 // (REASON_INVALID_OFFERS) for each task in the call.
 func rescindingProxy(t *testing.T, lm *localmesos.Master, skip, n int) (url string, rescinded func() int) {
 	t.Helper()
+	var mu sync.Mutex
+	seen, done := 0, 0
+	url = callProxy(t, lm, func(call *mesospb.Call) {
+		if call.GetType() != mesospb.Call_ACCEPT {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if seen++; seen > skip && done < n {
+			done++
+			lm.RescindOffers("")
+		}
+	})
+	return url, func() int { mu.Lock(); defer mu.Unlock(); return done }
+}
+
+// callProxy passes everything to lm, and first shows onCall each call it
+// can decode, before the master sees it.
+func callProxy(t *testing.T, lm *localmesos.Master, onCall func(*mesospb.Call)) string {
+	t.Helper()
 	target, err := neturl.Parse(lm.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	seen, done := 0, 0
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.FlushInterval = -1 // the subscription is a stream
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -100,18 +118,13 @@ func rescindingProxy(t *testing.T, lm *localmesos.Master, skip, n int) (url stri
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		var call mesospb.Call
-		if proto.Unmarshal(body, &call) == nil && call.GetType() == mesospb.Call_ACCEPT {
-			mu.Lock()
-			if seen++; seen > skip && done < n {
-				done++
-				lm.RescindOffers("")
-			}
-			mu.Unlock()
+		if proto.Unmarshal(body, &call) == nil {
+			onCall(&call)
 		}
 		rp.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	return srv.URL, func() int { mu.Lock(); defer mu.Unlock(); return done }
+	return srv.URL
 }
 
 // A launch the master refuses because its offer was rescinded on the way
@@ -303,28 +316,12 @@ func TestKillRacingAgentLossDoesNotLoop(t *testing.T) {
 	s := newSetup(t, localmesos.Config{Agents: agents}, map[string]string{"mesos.resourcemanager.placement-strategy": "spread"})
 	// On the first KILL, the agent it names becomes unreachable before the
 	// master sees the call.
-	target, err := neturl.Parse(s.lm.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(target)
-	rp.FlushInterval = -1
 	var once sync.Once
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		var call mesospb.Call
-		if proto.Unmarshal(body, &call) == nil && call.GetType() == mesospb.Call_KILL {
+	s.master = callProxy(t, s.lm, func(call *mesospb.Call) {
+		if call.GetType() == mesospb.Call_KILL {
 			once.Do(func() { s.lm.RemoveAgent(call.GetKill().GetAgentId().GetValue(), localmesos.AgentUnreachable) })
 		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	s.master = srv.URL
+	})
 	s.tms = 2
 	sc := s.start(t)
 	waitFor(t, s.lm, 20*time.Second, "cluster up", func(snap *localmesos.Snapshot) bool { jm, tm := running(snap); return jm == 1 && tm == 2 })
