@@ -112,6 +112,7 @@ const (
 	// raceWindow: a 403 "Framework is not subscribed" this soon after the
 	// master cut the stream is a call that raced the cut.
 	raceWindow = 10 * time.Second
+	keptLogs   = 5 // scheduler runs whose logs are kept
 )
 
 var faultKinds = []string{"kill", "torn", "drop", "redirect", "heartbeat", "agent", "tmfail", "rescind", "scale"}
@@ -170,6 +171,7 @@ func TestSoak(t *testing.T) {
 	start := time.Now()
 	for time.Since(start) < cfg.duration && w.total < cfg.maxFaults {
 		w.rounds++
+		roundStart := time.Now()
 		callsBefore := w.snapshot().CallsByType
 		n := 1 + w.rng.IntN(3)
 		var names []string
@@ -185,8 +187,9 @@ func TestSoak(t *testing.T) {
 		}
 		took := w.converge(cfg.bound, strings.Join(names, "+"))
 		callsAfter := w.snapshot().CallsByType
-		t.Logf("round %d: %s; whole again %v after the last fault (%d faults so far); master calls:%s",
-			w.rounds, strings.Join(names, "+"), took.Round(time.Millisecond), w.total, callMix(callsBefore, callsAfter))
+		t.Logf("round %d: %s; whole again %v after the last fault (%d faults so far); master calls:%s%s",
+			w.rounds, strings.Join(names, "+"), took.Round(time.Millisecond), w.total, callMix(callsBefore, callsAfter),
+			w.resubscribeWaits(roundStart))
 		w.checkCallBudget(callsBefore, callsAfter, strings.Join(names, "+"))
 		if took > w.worst {
 			w.worst, w.worstAt = took, fmt.Sprintf("round %d (%s)", w.rounds, strings.Join(names, "+"))
@@ -254,11 +257,12 @@ func freeAddr(t *testing.T) string {
 }
 
 // start runs a scheduler. Each run logs to its own file; only the last
-// three are kept, so that a long soak does not fill the disk.
+// five are kept (a round has at most three restarts), so that a long soak
+// does not fill the disk.
 func (w *world) start() {
 	w.runs++
 	w.logPath = filepath.Join(w.logDir, fmt.Sprintf("scheduler-%05d.log", w.runs))
-	os.Remove(filepath.Join(w.logDir, fmt.Sprintf("scheduler-%05d.log", w.runs-3)))
+	os.Remove(filepath.Join(w.logDir, fmt.Sprintf("scheduler-%05d.log", w.runs-keptLogs)))
 	logf, err := os.Create(w.logPath)
 	if err != nil {
 		w.t.Fatal(err)
@@ -569,10 +573,9 @@ func slot(id string) string {
 	return parts[len(parts)-3] + "-" + parts[len(parts)-2]
 }
 
-// checkSafety checks what must hold at every moment.
 // callsPerTaskManager bounds the master calls of one round: the busiest
 // rounds (a torn checkpoint with a scale, whose restart kills and replaces
-// tasks) make about 6 per TaskManager wanted; a scheduler calling in a loop
+// tasks) make about 7 per TaskManager wanted; a scheduler calling in a loop
 // (a KILL answered by an update that asks for the same KILL) makes
 // thousands within a second.
 const callsPerTaskManager = 40
@@ -594,6 +597,7 @@ func (w *world) checkCallBudget(before, after map[mesospb.Call_Type]int, round s
 	}
 }
 
+// checkSafety checks what must hold at every moment.
 func (w *world) checkSafety(when string) {
 	w.t.Helper()
 	w.checks++
@@ -760,6 +764,56 @@ func (w *world) summary(cfg settings, took time.Duration) string {
 		"wanted TaskManagers RUNNING within the bound, no live task unknown to the scheduler, one live task per worker, every update acknowledged, "+
 		"at most %d master calls per TaskManager in a round", w.checks, callsPerTaskManager)
 	return b.String()
+}
+
+// resubscribeWaits lists the waits before a SUBSCRIBE that the scheduler
+// logged (retry_in) since the given time, or "" if none: with the
+// replacement backoff, the reason for the longer recoveries.
+func (w *world) resubscribeWaits(since time.Time) string {
+	var waits []time.Duration
+	for run := max(1, w.runs-keptLogs+1); run <= w.runs; run++ {
+		b, err := os.ReadFile(filepath.Join(w.logDir, fmt.Sprintf("scheduler-%05d.log", run)))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			at, wait, ok := retryIn(line)
+			if ok && !at.Before(since) {
+				waits = append(waits, wait)
+			}
+		}
+	}
+	if len(waits) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("; resubscribed after waiting")
+	for _, d := range waits {
+		fmt.Fprintf(&b, " %v", d.Round(100*time.Millisecond))
+	}
+	return b.String()
+}
+
+// retryIn reads the time and the retry_in of a scheduler log line in
+// slog's text format, which the scheduler writes by default.
+func retryIn(line string) (at time.Time, wait time.Duration, ok bool) {
+	var ts, ri string
+	for _, f := range strings.Fields(line) {
+		if v, found := strings.CutPrefix(f, "time="); found {
+			ts = v
+		} else if v, found := strings.CutPrefix(f, "retry_in="); found {
+			ri = v
+		}
+	}
+	if ts == "" || ri == "" {
+		return at, 0, false
+	}
+	at, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return at, 0, false
+	}
+	wait, err = time.ParseDuration(ri)
+	return at, wait, err == nil
 }
 
 // tail returns the last n lines of a file.
