@@ -270,10 +270,11 @@ func (m *Manager) failed(w *worker, st *mesospb.TaskStatus, now time.Time) bool 
 	}
 	m.metrics.failures[failureKey{string(w.rec.Role), reason}]++
 	m.lastFailure[attemptKey(w.rec.Role, w.rec.Index)] = fmt.Sprintf("attempt %d: %s", w.rec.Attempt, statusText(st))
-	m.log.Warn("worker failed; replacing it", "task", w.rec.TaskID, "role", string(w.rec.Role), "agent", w.rec.AgentID,
-		"state", st.GetState().String(), "reason", reasonText(st), "message", st.GetMessage(), "failed_tasks", m.failures)
+	attrs := []any{"task", w.rec.TaskID, "role", string(w.rec.Role), "agent", w.rec.AgentID,
+		"state", st.GetState().String(), "reason", reasonText(st), "message", st.GetMessage(), "failed_tasks", m.failures}
 	m.event(now, "warning", fmt.Sprintf("%s %s %s: %s", w.rec.Role, w.rec.TaskID, st.GetState(), statusText(st)))
 	if limit := m.cfg.Options.MaxFailedTasks; limit >= 0 && m.failures > limit {
+		m.log.Warn("worker failed", attrs...)
 		m.gaveUp = true
 		msg := fmt.Sprintf("%d tasks failed, more than mesos.maximum-failed-tasks=%d allows: no more replacements", m.failures, limit)
 		m.log.Error(msg+"; fix the cause and restart the scheduler to try again", "last_failure", statusText(st))
@@ -294,6 +295,7 @@ func (m *Manager) failed(w *worker, st *mesospb.TaskStatus, now time.Time) bool 
 	// together (an agent lost with several TaskManagers) count as one for
 	// the backoff and their replacements wait together, instead of each
 	// doubling the wait of the next.
+	m.log.Warn("worker failed; replacing it", append(attrs, "replace_in", m.retryAt[w.rec.Role].Sub(now))...)
 	return true
 }
 

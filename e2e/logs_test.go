@@ -65,6 +65,11 @@ func TestJSONLogs(t *testing.T) {
 			}
 		case "worker failed; replacing it":
 			failed++
+			// The replacement's backoff, in nanoseconds as slog writes a
+			// duration in JSON: the first failure waits about 1 s.
+			if d, ok := rec["replace_in"].(float64); !ok || d < 0 || d > float64(2*time.Second) {
+				t.Errorf("worker failed without a replace_in of 0 to 2 s: %s", line)
+			}
 		case "launching":
 			launching++
 		}
