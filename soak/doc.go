@@ -81,8 +81,9 @@
 //   - the round made at most 40 master calls per TaskManager wanted (at
 //     least 2,000): the busiest rounds make about 7 per TaskManager, a call
 //     repeated in a loop thousands a second. Each round's calls are logged
-//     by type, and so are the waits before each new SUBSCRIBE that the
-//     scheduler logged in the round (its reconnect backoff).
+//     by type, and so are the waits the scheduler logged in the round
+//     before each new SUBSCRIBE (its reconnect backoff) and before each
+//     replacement of a failed worker (its replacement backoff).
 //
 // A torn checkpoint makes the scheduler start from the generation before:
 // the tasks launched since are unknown to it and are killed, and the

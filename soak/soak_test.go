@@ -189,7 +189,7 @@ func TestSoak(t *testing.T) {
 		callsAfter := w.snapshot().CallsByType
 		t.Logf("round %d: %s; whole again %v after the last fault (%d faults so far); master calls:%s%s",
 			w.rounds, strings.Join(names, "+"), took.Round(time.Millisecond), w.total, callMix(callsBefore, callsAfter),
-			w.resubscribeWaits(roundStart))
+			w.waits(roundStart))
 		w.checkCallBudget(callsBefore, callsAfter, strings.Join(names, "+"))
 		if took > w.worst {
 			w.worst, w.worstAt = took, fmt.Sprintf("round %d (%s)", w.rounds, strings.Join(names, "+"))
@@ -766,54 +766,74 @@ func (w *world) summary(cfg settings, took time.Duration) string {
 	return b.String()
 }
 
-// resubscribeWaits lists the waits before a SUBSCRIBE that the scheduler
-// logged (retry_in) since the given time, or "" if none: with the
-// replacement backoff, the reason for the longer recoveries.
-func (w *world) resubscribeWaits(since time.Time) string {
-	var waits []time.Duration
+// waits lists what the scheduler logged since the given time about its two
+// backoffs, the reasons for the longer recoveries: the waits before a new
+// SUBSCRIBE (retry_in) and before a failed worker's replacement
+// (replace_in). "" if none.
+func (w *world) waits(since time.Time) string {
+	var resub, replace []time.Duration
 	for run := max(1, w.runs-keptLogs+1); run <= w.runs; run++ {
 		b, err := os.ReadFile(filepath.Join(w.logDir, fmt.Sprintf("scheduler-%05d.log", run)))
 		if err != nil {
 			continue
 		}
 		for _, line := range strings.Split(string(b), "\n") {
-			at, wait, ok := retryIn(line)
-			if ok && !at.Before(since) {
-				waits = append(waits, wait)
+			at, ok := logTime(line)
+			if !ok || at.Before(since) {
+				continue
+			}
+			if d, ok := logDuration(line, "retry_in"); ok {
+				resub = append(resub, d)
+			}
+			if d, ok := logDuration(line, "replace_in"); ok {
+				replace = append(replace, d)
 			}
 		}
 	}
-	if len(waits) == 0 {
-		return ""
-	}
 	var b strings.Builder
-	b.WriteString("; resubscribed after waiting")
-	for _, d := range waits {
-		fmt.Fprintf(&b, " %v", d.Round(100*time.Millisecond))
+	for _, l := range []struct {
+		what  string
+		waits []time.Duration
+	}{{"resubscribed after waiting", resub}, {"replacements waited", replace}} {
+		if len(l.waits) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "; %s", l.what)
+		for _, d := range l.waits {
+			fmt.Fprintf(&b, " %v", d.Round(100*time.Millisecond))
+		}
 	}
 	return b.String()
 }
 
-// retryIn reads the time and the retry_in of a scheduler log line in
-// slog's text format, which the scheduler writes by default.
-func retryIn(line string) (at time.Time, wait time.Duration, ok bool) {
-	var ts, ri string
+// logTime reads the time of a scheduler log line in slog's text format,
+// which the scheduler writes by default.
+func logTime(line string) (time.Time, bool) {
+	v, ok := logValue(line, "time")
+	if !ok {
+		return time.Time{}, false
+	}
+	at, err := time.Parse(time.RFC3339Nano, v)
+	return at, err == nil
+}
+
+// logDuration reads the duration attribute key of a scheduler log line.
+func logDuration(line, key string) (time.Duration, bool) {
+	v, ok := logValue(line, key)
+	if !ok {
+		return 0, false
+	}
+	d, err := time.ParseDuration(v)
+	return d, err == nil
+}
+
+func logValue(line, key string) (string, bool) {
 	for _, f := range strings.Fields(line) {
-		if v, found := strings.CutPrefix(f, "time="); found {
-			ts = v
-		} else if v, found := strings.CutPrefix(f, "retry_in="); found {
-			ri = v
+		if v, found := strings.CutPrefix(f, key+"="); found {
+			return v, true
 		}
 	}
-	if ts == "" || ri == "" {
-		return at, 0, false
-	}
-	at, err := time.Parse(time.RFC3339Nano, ts)
-	if err != nil {
-		return at, 0, false
-	}
-	wait, err = time.ParseDuration(ri)
-	return at, wait, err == nil
+	return "", false
 }
 
 // tail returns the last n lines of a file.
