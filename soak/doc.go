@@ -79,8 +79,8 @@
 //   - the scheduler is subscribed under the same framework ID and reports
 //     the wanted count;
 //   - the round made at most 40 master calls per TaskManager wanted (at
-//     least 2,000): the busiest rounds make about 7 per TaskManager, a call
-//     repeated in a loop thousands a second. Each round's calls are logged
+//     least 2,000): the busiest rounds make a few hundred (429 at most in
+//     the recorded runs), a call repeated in a loop thousands a second. Each round's calls are logged
 //     by type, and so are the waits the scheduler logged in the round
 //     before each new SUBSCRIBE (its reconnect backoff) and before each
 //     replacement of a failed worker (its replacement backoff).

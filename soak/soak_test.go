@@ -171,7 +171,7 @@ func TestSoak(t *testing.T) {
 	start := time.Now()
 	for time.Since(start) < cfg.duration && w.total < cfg.maxFaults {
 		w.rounds++
-		roundStart := time.Now()
+		logFrom := w.mark()
 		callsBefore := w.snapshot().CallsByType
 		n := 1 + w.rng.IntN(3)
 		var names []string
@@ -189,7 +189,7 @@ func TestSoak(t *testing.T) {
 		callsAfter := w.snapshot().CallsByType
 		t.Logf("round %d: %s; whole again %v after the last fault (%d faults so far); master calls:%s%s",
 			w.rounds, strings.Join(names, "+"), took.Round(time.Millisecond), w.total, callMix(callsBefore, callsAfter),
-			w.waits(roundStart))
+			w.waits(logFrom))
 		w.checkCallBudget(callsBefore, callsAfter, strings.Join(names, "+"))
 		if took > w.worst {
 			w.worst, w.worstAt = took, fmt.Sprintf("round %d (%s)", w.rounds, strings.Join(names, "+"))
@@ -575,7 +575,8 @@ func slot(id string) string {
 
 // callsPerTaskManager bounds the master calls of one round: the busiest
 // rounds (a torn checkpoint with a scale, whose restart kills and replaces
-// tasks) make about 7 per TaskManager wanted; a scheduler calling in a loop
+// tasks) make a few hundred, at most 11 per TaskManager wanted even at the
+// smallest scale of 40; a scheduler calling in a loop
 // (a KILL answered by an update that asks for the same KILL) makes
 // thousands within a second.
 const callsPerTaskManager = 40
@@ -766,22 +767,45 @@ func (w *world) summary(cfg settings, took time.Duration) string {
 	return b.String()
 }
 
-// waits lists what the scheduler logged since the given time about its two
-// backoffs, the reasons for the longer recoveries: the waits before a new
-// SUBSCRIBE (retry_in) and before a failed worker's replacement
-// (replace_in). "" if none.
-func (w *world) waits(since time.Time) string {
+// logMark is a place in the scheduler's logs: a run and a byte offset in
+// its log.
+type logMark struct {
+	run    int
+	offset int64
+}
+
+// mark returns the end of what the scheduler has logged so far.
+func (w *world) mark() logMark {
+	m := logMark{run: w.runs}
+	if fi, err := os.Stat(w.logPath); err == nil {
+		m.offset = fi.Size()
+	}
+	return m
+}
+
+// waits lists what the scheduler logged after from about its two backoffs,
+// the reasons for the longer recoveries: the waits before a new SUBSCRIBE
+// (retry_in) and before a failed worker's replacement (replace_in). ""
+// if none. Only what was written since from is read.
+func (w *world) waits(from logMark) string {
 	var resub, replace []time.Duration
-	for run := max(1, w.runs-keptLogs+1); run <= w.runs; run++ {
-		b, err := os.ReadFile(filepath.Join(w.logDir, fmt.Sprintf("scheduler-%05d.log", run)))
+	for run := from.run; run <= w.runs; run++ {
+		f, err := os.Open(filepath.Join(w.logDir, fmt.Sprintf("scheduler-%05d.log", run)))
+		if err != nil {
+			continue
+		}
+		if run == from.run {
+			_, err = f.Seek(from.offset, io.SeekStart)
+		}
+		var b []byte
+		if err == nil {
+			b, err = io.ReadAll(f)
+		}
+		f.Close()
 		if err != nil {
 			continue
 		}
 		for _, line := range strings.Split(string(b), "\n") {
-			at, ok := logTime(line)
-			if !ok || at.Before(since) {
-				continue
-			}
 			if d, ok := logDuration(line, "retry_in"); ok {
 				resub = append(resub, d)
 			}
@@ -806,34 +830,16 @@ func (w *world) waits(since time.Time) string {
 	return b.String()
 }
 
-// logTime reads the time of a scheduler log line in slog's text format,
-// which the scheduler writes by default.
-func logTime(line string) (time.Time, bool) {
-	v, ok := logValue(line, "time")
-	if !ok {
-		return time.Time{}, false
-	}
-	at, err := time.Parse(time.RFC3339Nano, v)
-	return at, err == nil
-}
-
-// logDuration reads the duration attribute key of a scheduler log line.
+// logDuration reads the duration attribute key of a scheduler log line in
+// slog's text format, which the scheduler writes by default.
 func logDuration(line, key string) (time.Duration, bool) {
-	v, ok := logValue(line, key)
-	if !ok {
-		return 0, false
-	}
-	d, err := time.ParseDuration(v)
-	return d, err == nil
-}
-
-func logValue(line, key string) (string, bool) {
 	for _, f := range strings.Fields(line) {
 		if v, found := strings.CutPrefix(f, key+"="); found {
-			return v, true
+			d, err := time.ParseDuration(v)
+			return d, err == nil
 		}
 	}
-	return "", false
+	return 0, false
 }
 
 // tail returns the last n lines of a file.
